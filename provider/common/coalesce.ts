@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Coalesced reads. Pulumi starts one provider host process per deployment operation and sends it up to
+ * `--parallel` concurrent `read` calls during a refresh. Instead of one GET per resource, the reads of one
+ * API account share one list request: the first read opens a short batching window, every read that
+ * arrives in it (or while its request is in flight) waits for the same response, and the snapshot then
+ * serves the remaining reads of the operation.
+ *
+ * A snapshot is never older than the operation: it lives only in this host process, it is dropped when
+ * this process writes to the same account (so a read after our own create sees the create), and it
+ * expires after `ttlMs`. A failed list is not cached; callers fall back to per-id reads.
+ */
+
+/** Settings of the read coalescer. */
+export interface CoalesceOptions {
+  /** How long the first read waits for others to join. @default 5 ms, or SECRETSTACK_READ_BATCH_MS */
+  windowMs: number;
+  /** How long a snapshot may serve reads. @default 30 s, or SECRETSTACK_READ_CACHE_MS; 0 disables reuse */
+  ttlMs: number;
+  /** The clock. @default Date.now */
+  now: () => number;
+}
+
+interface Entry {
+  /** When the list request was sent (or is scheduled to be sent). */
+  startedAt: number;
+  /** The write generation of the account when the request was scheduled. */
+  generation: number;
+  promise: Promise<unknown>;
+  settled: boolean;
+  failed: boolean;
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === "" ? Number.NaN : Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** Shares one list request among the concurrent reads of one API account in this process. */
+export class ReadCoalescer {
+  private readonly entries = new Map<string, Entry>();
+  private readonly generations = new Map<string, number>();
+  private readonly options: CoalesceOptions;
+  /** Number of list requests started, per account key (tests and benchmarks read it). */
+  readonly fetches = new Map<string, number>();
+
+  constructor(options: Partial<CoalesceOptions> = {}) {
+    this.options = {
+      windowMs: options.windowMs ?? envNumber("SECRETSTACK_READ_BATCH_MS", 5),
+      ttlMs: options.ttlMs ?? envNumber("SECRETSTACK_READ_CACHE_MS", 30_000),
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /**
+   * Resolves with a snapshot from a list request that started after the last write this process made
+   * to the account and no longer ago than `ttlMs`, starting one (after the batching window) if needed.
+   * Rejects when that list request fails; the caller then reads per id.
+   */
+  get<T>(account: string, fetch: () => Promise<T>): Promise<T> {
+    const now = this.options.now();
+    const generation = this.generations.get(account) ?? 0;
+    const entry = this.entries.get(account);
+    if (entry && entry.generation === generation && !entry.failed) {
+      const fresh = !entry.settled || now - entry.startedAt <= this.options.ttlMs;
+      if (fresh) return entry.promise as Promise<T>;
+    }
+    const scheduledAt = now;
+    const created: Entry = { startedAt: scheduledAt, generation, promise: Promise.resolve(), settled: false, failed: false };
+    created.promise = (async () => {
+      if (this.options.windowMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.windowMs));
+      created.startedAt = this.options.now();
+      this.fetches.set(account, (this.fetches.get(account) ?? 0) + 1);
+      try {
+        return await fetch();
+      } catch (error) {
+        created.failed = true;
+        throw error;
+      } finally {
+        created.settled = true;
+        if (created.failed && this.entries.get(account) === created) this.entries.delete(account);
+      }
+    })();
+    this.entries.set(account, created);
+    return created.promise as Promise<T>;
+  }
+
+  /** Marks a write to the account: no read after it is served from data fetched before it. */
+  invalidate(account: string): void {
+    this.generations.set(account, (this.generations.get(account) ?? 0) + 1);
+    this.entries.delete(account);
+  }
+}
+
+/** The account key of an API credential: the API, its base URL and a hash of the credential, never the credential. */
+export function accountKey(api: string, baseUrl: string, credential: string): string {
+  const digest = createHash("sha256").update(credential).digest("hex").slice(0, 16);
+  return `${api}|${baseUrl.replace(/\/+$/, "")}|${digest}`;
+}
+
+/** The process-wide coalescer shared by every provider module loaded in this host. */
+export const readCoalescer = new ReadCoalescer();

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { accountKey, ReadCoalescer } from "../../provider/common/coalesce";
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe("ReadCoalescer", () => {
+  it("shares one list request among reads that arrive while it is pending", async () => {
+    let clock = 1_000;
+    const coalescer = new ReadCoalescer({ windowMs: 0, ttlMs: 30_000, now: () => clock });
+    const gate = deferred<string[]>();
+    let calls = 0;
+    const fetch = () => {
+      calls += 1;
+      return gate.promise;
+    };
+    const reads = Array.from({ length: 16 }, () => coalescer.get("a", fetch));
+    clock += 5;
+    gate.resolve(["x"]);
+    const results = await Promise.all(reads);
+    expect(calls).toBe(1);
+    expect(results.every((r) => r[0] === "x")).toBe(true);
+    expect(coalescer.fetches.get("a")).toBe(1);
+  });
+
+  it("serves later reads of the same operation from the snapshot until it expires", async () => {
+    let clock = 0;
+    const coalescer = new ReadCoalescer({ windowMs: 0, ttlMs: 100, now: () => clock });
+    let calls = 0;
+    const fetch = async () => ++calls;
+    expect(await coalescer.get("a", fetch)).toBe(1);
+    clock = 100;
+    expect(await coalescer.get("a", fetch)).toBe(1);
+    clock = 101;
+    expect(await coalescer.get("a", fetch)).toBe(2);
+  });
+
+  it("never serves data fetched before this process wrote to the account", async () => {
+    const coalescer = new ReadCoalescer({ windowMs: 0, ttlMs: 60_000, now: () => 0 });
+    let calls = 0;
+    const fetch = async () => ++calls;
+    expect(await coalescer.get("a", fetch)).toBe(1);
+    coalescer.invalidate("a");
+    expect(await coalescer.get("a", fetch)).toBe(2);
+    expect(await coalescer.get("b", fetch)).toBe(3);
+  });
+
+  it("does not cache a failed list, so the next read tries again", async () => {
+    const coalescer = new ReadCoalescer({ windowMs: 0, ttlMs: 60_000, now: () => 0 });
+    let calls = 0;
+    const fetch = async () => {
+      calls += 1;
+      if (calls === 1) throw new Error("list failed");
+      return calls;
+    };
+    await expect(coalescer.get("a", fetch)).rejects.toThrow("list failed");
+    expect(await coalescer.get("a", fetch)).toBe(2);
+  });
+
+  it("keys accounts by API, base URL and a hash of the credential, never the credential", () => {
+    const key = accountKey("TensorDock", "http://127.0.0.1:1/api/v2/", "CANARY-token-123");
+    expect(key).not.toContain("CANARY");
+    expect(key).toBe(accountKey("TensorDock", "http://127.0.0.1:1/api/v2", "CANARY-token-123"));
+    expect(key).not.toBe(accountKey("TensorDock", "http://127.0.0.1:1/api/v2", "other"));
+  });
+});
