@@ -75,13 +75,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const common = {
     key,
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-    ...(options.log !== undefined ? { log: options.log } : {}),
+  };
+  // Three emulators share one log: each line says which API it is about.
+  const logFor = (api: string) => {
+    const log = options.log;
+    return log === undefined ? {} : { log: (line: string) => log(`${api} ${line}`) };
   };
   const limits = options.rateLimits ?? {};
   const started: { close(): Promise<void> }[] = [];
   try {
     const tensordock = await startTensorDockSandbox({
       ...common,
+      ...logFor("tensordock"),
       port: portOf(0),
       dialect: options.tensordockDialect ?? "seed",
       tokens: options.tensordockTokens ?? [derivedCredential(key, "td")],
@@ -90,6 +95,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(tensordock);
     const walletcrew = await startWalletCrewSandbox({
       ...common,
+      ...logFor("walletcrew"),
       port: portOf(1),
       tenants: options.walletcrewTenants ?? [
         { id: "demo", keys: [{ key: derivedCredential(key, "wc"), scopes: ["Secret.Read", "Secret.Write"] }] },
@@ -100,6 +106,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(walletcrew);
     const netactuate = await startNetActuateSandbox({
       ...common,
+      ...logFor("netactuate"),
       port: portOf(2),
       apiKeys: options.netactuateApiKeys ?? [derivedCredential(key, "na")],
       ...(limits.netactuate !== undefined ? { rateLimit: limits.netactuate } : {}),
