@@ -1,0 +1,51 @@
+/** The `tensordock.GenericSecret` resource: a write-only `GENERIC` or `SECRET` value in TensorDock. */
+import * as pulumi from "@pulumi/pulumi";
+import type { TensorDockConnectionArgs } from "./args";
+import provider = require("./genericSecret.provider");
+
+/** Arguments of {@link GenericSecret}. Every change except `connection` replaces the secret (no update). */
+export interface GenericSecretArgs {
+  /** The secret's name in TensorDock: 1–255 characters, no control characters. */
+  name: pulumi.Input<string>;
+  /** The value, 1 byte to 64 KiB (UTF-8); secret in state. TensorDock never returns it after creation. */
+  value: pulumi.Input<string>;
+  /** The TensorDock type. @default "GENERIC" */
+  secretType?: pulumi.Input<"GENERIC" | "SECRET">;
+  /** Overrides for this resource. @default stack config, then environment variables */
+  connection?: pulumi.Input<TensorDockConnectionArgs>;
+}
+
+/**
+ * A generic secret in TensorDock, attached to instances at deploy time. Its value cannot be read back, so
+ * refresh checks only that the secret still exists.
+ */
+export class GenericSecret extends pulumi.dynamic.Resource {
+  /** The secret's name in TensorDock. */
+  declare public readonly name: pulumi.Output<string>;
+  /** The value as declared (secret); absent after an import until the program declares one. */
+  declare public readonly value: pulumi.Output<string | undefined>;
+  /** `GENERIC` or `SECRET`. */
+  declare public readonly secretType: pulumi.Output<"GENERIC" | "SECRET">;
+  /** The connection overrides (secret). */
+  declare public readonly connection: pulumi.Output<TensorDockConnectionArgs | undefined>;
+  /** Version of the output shape, so later releases can read this state. */
+  declare public readonly schemaVersion: pulumi.Output<number>;
+
+  /** Declares a generic secret; see {@link GenericSecretArgs}. */
+  constructor(name: string, args: GenericSecretArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        name: args.name,
+        value: pulumi.secret(args.value),
+        secretType: args.secretType,
+        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+        schemaVersion: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value", "connection"] }),
+      "tensordock",
+      "GenericSecret",
+    );
+  }
+}

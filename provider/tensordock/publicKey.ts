@@ -1,0 +1,104 @@
+/**
+ * Parsing of OpenSSH public keys for `SshKey`: one line `<algorithm> <base64> [comment]`, checked with a
+ * real SSH key library. Reasons never quote the input: a pasted private key must not travel further.
+ */
+import * as sshpk from "sshpk";
+
+/** Algorithms accepted for new keys, with the minimum size where one applies. */
+const ALGORITHMS: Record<string, { minBits?: number }> = {
+  "ssh-ed25519": {},
+  "ssh-rsa": { minBits: 2048 },
+  "ecdsa-sha2-nistp256": {},
+  "ecdsa-sha2-nistp384": {},
+  "ecdsa-sha2-nistp521": {},
+};
+
+/** What `check` learns from a valid public key. */
+export interface ParsedPublicKey {
+  /** The normalized line: canonical algorithm and base64, one space, the comment (inner whitespace collapsed). */
+  line: string;
+  /** The OpenSSH algorithm name, e.g. `ssh-ed25519`. */
+  keyType: string;
+  /** Key size in bits (256 for ed25519). */
+  keyBits: number;
+  /** The comment, when the line has one. */
+  comment?: string;
+  /** `SHA256:` followed by unpadded base64, as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+}
+
+/** The parse result: the key, or a reason that says what to do. */
+export type PublicKeyResult = { ok: true; key: ParsedPublicKey } | { ok: false; reason: string };
+
+const EXPECTED = "an OpenSSH public key on one line, like 'ssh-ed25519 AAAA… user@host' (the .pub file)";
+
+function looksPrivate(text: string): boolean {
+  if (/PRIVATE KEY/.test(text)) return true;
+  try {
+    sshpk.parsePrivateKey(text, "auto");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses and normalizes an OpenSSH public key. Refuses private keys, multi-line input (PEM, RFC 4716),
+ * authorized_keys options and security-key (`sk-`) keys; with `policy` (the default, used for new keys)
+ * also DSA and RSA under 2048 bits. Without it (keys read back from state or the API) any key the
+ * library can parse is described.
+ */
+export function parseOpenSshPublicKey(text: string, options: { policy?: boolean } = {}): PublicKeyResult {
+  const policy = options.policy ?? true;
+  const trimmed = text.trim();
+  if (trimmed === "") return { ok: false, reason: `must not be empty: pass ${EXPECTED}` };
+  if (looksPrivate(trimmed)) {
+    return {
+      ok: false,
+      reason:
+        "is a private key: pass only the public key (the one line of the .pub file) and keep the private key " +
+        "out of your program and its state",
+    };
+  }
+  if (/[\r\n]/.test(trimmed)) return { ok: false, reason: `must be a single line: pass ${EXPECTED}` };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(trimmed)) {
+    return { ok: false, reason: "must not contain control characters" };
+  }
+  const tokens = trimmed.split(/[ \t]+/);
+  const [algorithm, data, ...commentTokens] = tokens;
+  if (algorithm === undefined || data === undefined) return { ok: false, reason: `must be ${EXPECTED}` };
+  const rule = policy ? ALGORITHMS[algorithm] : (ALGORITHMS[algorithm] ?? (algorithm === "ssh-dss" ? {} : undefined));
+  if (rule === undefined) {
+    if (algorithm.startsWith("sk-")) {
+      return { ok: false, reason: "security-key (sk-…) public keys are not supported; use an ed25519 or RSA key" };
+    }
+    if (algorithm === "ssh-dss") {
+      return { ok: false, reason: "DSA keys are refused (OpenSSH disabled them); use ssh-ed25519 or ssh-rsa" };
+    }
+    return {
+      ok: false,
+      reason: `must start with a key type (${Object.keys(ALGORITHMS).join(", ")}); authorized_keys options are not accepted`,
+    };
+  }
+  let key: sshpk.Key;
+  try {
+    key = sshpk.parseKey(`${algorithm} ${data}`, "ssh");
+  } catch {
+    return { ok: false, reason: `holds key data that is not a valid ${algorithm} key (truncated or altered?)` };
+  }
+  if (policy && rule.minBits !== undefined && key.size < rule.minBits) {
+    return { ok: false, reason: `is a ${key.size}-bit RSA key; use at least ${rule.minBits} bits, or ssh-ed25519` };
+  }
+  const comment = commentTokens.join(" ");
+  // key.toString("ssh") writes the canonical base64 (and a placeholder comment when none): keep its first two parts.
+  const [canonicalType = algorithm, canonicalData = data] = key.toString("ssh").split(" ");
+  const parsed: ParsedPublicKey = {
+    line: comment === "" ? `${canonicalType} ${canonicalData}` : `${canonicalType} ${canonicalData} ${comment}`,
+    keyType: canonicalType,
+    keyBits: key.size,
+    fingerprint: key.fingerprint("sha256").toString(),
+  };
+  if (comment !== "") parsed.comment = comment;
+  return { ok: true, key: parsed };
+}

@@ -1,0 +1,167 @@
+/**
+ * The shapes of `walletcrew.TenantSecret`: user inputs (parsed strictly, so a typo fails at preview with the
+ * property's name), the outputs stored in state, and the upgrade of older output shapes.
+ */
+import { z } from "zod";
+import { SCHEMA_VERSION, UNKNOWN } from "../common";
+
+/** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
+export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Tenant ids travel as one path segment and before the `/` of resource ids, so no `/`, no spaces. */
+export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** The largest value the API stores, in UTF-8 bytes. */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Accepts the engine's "not known until apply" sentinel in place of any input. */
+function orUnknown<T extends z.ZodType>(schema: T) {
+  return z.union([z.literal(UNKNOWN), schema]);
+}
+
+const key = z
+  .string({ error: "key must be a string" })
+  .regex(KEY_PATTERN, {
+    error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
+  });
+
+const tenantId = z
+  .string({ error: "tenantId must be a string" })
+  .regex(TENANT_PATTERN, { error: "tenantId must be 1 to 128 letters, digits, '.', '-' or '_'" })
+  .refine((v) => v !== "." && v !== "..", { error: "tenantId cannot be '.' or '..'" });
+
+const value = z
+  .string({ error: "value must be a string" })
+  .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_VALUE_BYTES, {
+    error: `value must be at most ${MAX_VALUE_BYTES} bytes (UTF-8)`,
+  });
+
+const date = (name: string) =>
+  z.iso.datetime({
+    offset: true,
+    error: `${name} must be an ISO 8601 date-time with a 'Z' or '+hh:mm' offset, e.g. 2030-01-01T00:00:00Z`,
+  });
+
+const baseUrl = z
+  .string({ error: "connection.baseUrl must be a string" })
+  .refine((v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+    error: "connection.baseUrl must be an http(s) URL, e.g. https://app.neostore.cloud",
+  });
+
+/** The optional per-resource connection; every field falls back to stack config, then the environment. */
+export const connectionSchema = z
+  .object({
+    apiKey: orUnknown(z.string({ error: "connection.apiKey must be a string" }).min(1)).optional(),
+    tenantId: orUnknown(tenantId).optional(),
+    baseUrl: orUnknown(baseUrl).optional(),
+  })
+  .strict();
+
+/** What a user may pass to `TenantSecret` (after Pulumi resolved the inputs). */
+export const inputsSchema = z
+  .object({
+    key: orUnknown(key),
+    value: orUnknown(value),
+    expiresOn: orUnknown(date("expiresOn")).optional(),
+    notBefore: orUnknown(date("notBefore")).optional(),
+    tenantId: orUnknown(tenantId).optional(),
+    adopt: orUnknown(z.boolean({ error: "adopt must be true or false" })).optional(),
+    connection: orUnknown(connectionSchema).optional(),
+  })
+  .strict();
+
+/** The Wallet Crew connection settings of one resource. */
+export type Connection = z.infer<typeof connectionSchema>;
+
+/** Checked inputs: the user's inputs with `tenantId` resolved (or still unknown at preview) and `adopt` set. */
+export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & {
+  tenantId: string;
+  adopt: boolean | typeof UNKNOWN;
+};
+
+/** Outputs as stored in state: the checked inputs, plus what the API told us and the schema version. */
+export const outputsSchema = z.object({
+  key: z.string(),
+  value: z.string(),
+  tenantId: z.string(),
+  adopt: z.boolean(),
+  expiresOn: z.string().optional(),
+  notBefore: z.string().optional(),
+  connection: connectionSchema.optional(),
+  /** True when `expiresOn` had passed the last time the provider looked. */
+  expired: z.boolean(),
+  schemaVersion: z.number(),
+});
+
+/** The outputs of a `TenantSecret`, as the provider writes them. */
+export type Outputs = z.infer<typeof outputsSchema>;
+
+/** Splits a resource id `<tenantId>/<key>`; neither part can contain `/`. */
+export function parseId(id: string): { tenantId: string; key: string } | undefined {
+  const slash = id.indexOf("/");
+  if (slash <= 0) return undefined;
+  const tenant = id.slice(0, slash);
+  const k = id.slice(slash + 1);
+  return TENANT_PATTERN.test(tenant) && KEY_PATTERN.test(k) ? { tenantId: tenant, key: k } : undefined;
+}
+
+/** The resource id of a secret. */
+export function idOf(tenant: string, k: string): string {
+  return `${tenant}/${k}`;
+}
+
+const legacy = z
+  .object({
+    key: z.string().optional(),
+    value: z.string().optional(),
+    tenantId: z.string().optional(),
+    adopt: z.boolean().optional(),
+    expiresOn: z.string().optional(),
+    notBefore: z.string().optional(),
+    connection: z.record(z.string(), z.unknown()).optional(),
+    expired: z.boolean().optional(),
+  })
+  .loose();
+
+/**
+ * Reads outputs of any schema version (version 0 = state without `schemaVersion`, which may also lack
+ * `tenantId`, `key`, `adopt` or `expired`) into the current shape. The id fills what the props lack, so
+ * `read` for the `import` option (no props) and refresh/delete of old state both work.
+ * `expiredAt` decides `expired` when the stored shape has no such field.
+ */
+export function upgrade(props: Record<string, unknown>, id: string | undefined, now: number): Outputs {
+  const parsed = legacy.safeParse(props);
+  const old = parsed.success ? parsed.data : {};
+  const fromId = id !== undefined ? parseId(id) : undefined;
+  const conn = connectionSchema.safeParse(old.connection ?? {});
+  const k = fromId?.key ?? old.key ?? "";
+  const tenant = fromId?.tenantId ?? old.tenantId ?? "";
+  const out: Outputs = {
+    key: k,
+    value: old.value ?? "",
+    tenantId: tenant,
+    adopt: old.adopt ?? false,
+    expired: old.expired ?? isPast(old.expiresOn, now),
+    schemaVersion: SCHEMA_VERSION,
+  };
+  if (old.expiresOn !== undefined) out.expiresOn = old.expiresOn;
+  if (old.notBefore !== undefined) out.notBefore = old.notBefore;
+  if (conn.success && old.connection !== undefined) out.connection = conn.data;
+  return out;
+}
+
+/** True when `date` is a parseable instant at or before `now`. */
+export function isPast(date: string | undefined, now: number): boolean {
+  if (date === undefined) return false;
+  const t = Date.parse(date);
+  return Number.isFinite(t) && t <= now;
+}
+
+/** True when two optional ISO dates name the same instant (two spellings of one instant are no change). */
+export function sameInstant(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a === b) return true;
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isFinite(ta) && ta === tb;
+}

@@ -1,0 +1,160 @@
+/**
+ * The NetActuate Secret Manager endpoints under `/api/secrets`, every answer in the envelope. The API key
+ * travels as `Authorization: Bearer <key>` (the docs) or as `?key=<key>` (the vendor's SDKs); bodies arrive
+ * as JSON or form-encoded.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type SandboxApp, SandboxHttpError } from "../core";
+import { success } from "./envelope";
+import type { NetActuateStore } from "./store";
+import { createListBody, idOf, renameListBody, valueBody } from "./validate";
+
+/** Path prefix of the API; the base URL clients use ends with it. */
+export const API_PREFIX = "/api";
+
+const LISTS = `${API_PREFIX}/secrets/lists`;
+const LIST = `${LISTS}/:secretList`;
+const VALUES = `${LIST}/values`;
+const VALUE = `${VALUES}/:secretListValue`;
+const ALL_VALUES = `${API_PREFIX}/secrets/all-values`;
+
+/** Every method fastify routes besides HEAD (answered for each GET route). */
+const OTHER_METHODS = ["DELETE", "GET", "PATCH", "POST", "PUT", "OPTIONS"];
+
+type Params = { secretList?: string; secretListValue?: string };
+
+/**
+ * The credential a request presents: the Bearer token, else the `key` query parameter. A repeated `key`
+ * parameter counts as no credential rather than guessing which one was meant.
+ */
+export function credentialOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === "string") {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (match?.[1] !== undefined) return match[1];
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  const key = query?.key;
+  return typeof key === "string" && key !== "" ? key : undefined;
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/** Registers authentication, the JSON body parser and every route of the API on `app`. */
+export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys: readonly string[]): void {
+  // Digests of equal length make the comparison constant-time whatever the presented key's length.
+  const accepted = apiKeys.map(digest);
+  const authorized = (key: string | undefined) => {
+    if (key === undefined) return false;
+    const presented = digest(key);
+    return accepted.some((known) => timingSafeEqual(known, presented));
+  };
+
+  app.addHook("onRequest", async (request) => {
+    if (!authorized(credentialOf(request))) {
+      throw new SandboxHttpError(
+        401,
+        "Unauthenticated: send a valid API key as Authorization: Bearer <key> or as the key query parameter.",
+      );
+    }
+  });
+
+  // The docs create a list with "no payload"; an empty JSON body is read as no body instead of a 400.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new SandboxHttpError(400, "the request body is not valid JSON"), undefined);
+    }
+  });
+
+  const params = (request: FastifyRequest) => request.params as Params;
+  /** Sends the answer unless a drop-after-commit fault takes the connection first. */
+  const answer = (request: FastifyRequest, reply: FastifyReply, data: unknown, message: string) => {
+    if (app.sandbox.afterCommit(request, reply)) return reply;
+    return reply.code(200).send(success(data, message));
+  };
+
+  // Methods a path does not serve answer 405 with `Allow`, as a router that knows the path would.
+  const served: [string, string[]][] = [
+    [LISTS, ["GET", "POST"]],
+    [LIST, ["GET", "POST", "DELETE"]],
+    [ALL_VALUES, ["GET"]],
+    [VALUES, ["GET", "POST"]],
+    [VALUE, ["GET", "POST", "DELETE"]],
+  ];
+  for (const [url, allowed] of served) {
+    const allow = [...allowed, "HEAD"].join(", ");
+    app.route({
+      method: OTHER_METHODS.filter((m) => !allowed.includes(m)),
+      url,
+      handler: async () => {
+        throw new SandboxHttpError(405, `The method is not supported for this route; use ${allow}.`, undefined, {
+          allow,
+        });
+      },
+    });
+  }
+
+  app.get(LISTS, async () => success(store.lists(), "Secret lists retrieved."));
+
+  app.post(LISTS, async (request, reply) => {
+    const { name } = createListBody(request.body);
+    return answer(request, reply, store.createList(name), "Secret list created.");
+  });
+
+  app.get(LIST, async (request) => {
+    const id = idOf(params(request).secretList, "list");
+    return success(store.list(id), "Secret list retrieved.");
+  });
+
+  app.post(LIST, async (request, reply) => {
+    const id = idOf(params(request).secretList, "list");
+    const { name } = renameListBody(request.body);
+    return answer(request, reply, store.renameList(id, name), "Secret list updated.");
+  });
+
+  app.delete(LIST, async (request, reply) => {
+    store.deleteList(idOf(params(request).secretList, "list"));
+    return answer(request, reply, null, "Secret list deleted.");
+  });
+
+  app.get(ALL_VALUES, async () => success(store.allValues(), "Secret values retrieved."));
+
+  app.get(VALUES, async (request) => {
+    const listId = idOf(params(request).secretList, "list");
+    return success(store.values(listId), "Secret values retrieved.");
+  });
+
+  app.post(VALUES, async (request, reply) => {
+    const listId = idOf(params(request).secretList, "list");
+    const { key, value } = valueBody(request.body);
+    return answer(request, reply, store.createValue(listId, key, value), "Secret value created.");
+  });
+
+  app.get(VALUE, async (request) => {
+    const listId = idOf(params(request).secretList, "list");
+    const id = idOf(params(request).secretListValue, "value");
+    return success(store.value(listId, id), "Secret value retrieved.");
+  });
+
+  app.post(VALUE, async (request, reply) => {
+    const listId = idOf(params(request).secretList, "list");
+    const id = idOf(params(request).secretListValue, "value");
+    const { key, value } = valueBody(request.body);
+    return answer(request, reply, store.updateValue(listId, id, key, value), "Secret value updated.");
+  });
+
+  app.delete(VALUE, async (request, reply) => {
+    const listId = idOf(params(request).secretList, "list");
+    store.deleteValue(listId, idOf(params(request).secretListValue, "value"));
+    return answer(request, reply, null, "Secret value deleted.");
+  });
+}

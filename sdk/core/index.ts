@@ -1,0 +1,42 @@
+/**
+ * sdk/core: the one request path shared by the TensorDock, The Wallet Crew and NetActuate clients.
+ * See "sdk/core contract" in ARCHITECTURE.md.
+ */
+export {
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  ConnectionError,
+  type ErrorContext,
+  type ErrorInit,
+  errorFor,
+  errorFromStatus,
+  isOutcomeUnknown,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  ResponseValidationError,
+  SecretstackError,
+  ServerError,
+  StatusSignal,
+  TimeoutError,
+} from "./errors";
+export { RateLimiter, sharedRateLimiter } from "./rateLimiter";
+export { scrub } from "./redact";
+export { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS, HttpClient, realSleep, systemClock } from "./request";
+export { defaultDescribeError } from "./response";
+export { isIdempotent, RETRY_DEFAULTS, shouldRetry } from "./retry";
+export type {
+  ApiName,
+  Auth,
+  Clock,
+  CredentialHint,
+  ErrorDescription,
+  HttpClientOptions,
+  HttpMethod,
+  RateLimitOptions,
+  RequestEvent,
+  RequestOptions,
+  RetryOptions,
+  Sleep,
+} from "./types";

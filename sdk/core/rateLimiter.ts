@@ -1,0 +1,159 @@
+/**
+ * The client-side rate limiter: one per (base URL, credential) in the process, so every resource of a
+ * deployment that uses one account shares one budget.
+ *
+ * Model: two constraints, a request waits until both allow it.
+ * 1. Our own pace, a token bucket of `requestsPerMinute` tokens refilled at `requestsPerMinute` per minute,
+ *    starting full (computed as GCRA: one request every 60 000 / L ms with a burst of L). N requests sent at
+ *    once therefore start by (N − L) × 60 000 / L ms: 250 at 100/min by exactly 90 s.
+ * 2. The server's view, when responses carry `X-RateLimit-Remaining`/`-Reset` (or `RateLimit-*`, or a 429
+ *    with `Retry-After`): at most `remaining` more requests until the reset, minus those we sent after the
+ *    request that reported it (the server may not have counted them yet). At zero we hold until the reset.
+ *    Whatever our own setting, this keeps a busy process at the server's limit without collecting 429s.
+ *
+ * All waiting goes through one FIFO queue drained by one loop that uses the injected clock and sleep, so
+ * concurrent callers are served in order and tests drive time without waiting for it.
+ */
+import { createHash } from "node:crypto";
+import { type KeptHeaders, retryAfterMs, serverBudget } from "./headers";
+import { credentialFingerprint } from "./redact";
+import type { Auth, Clock, RateLimitOptions, Sleep } from "./types";
+
+const MINUTE = 60_000;
+
+interface Budget {
+  /** Requests the server still allows until `resetAt`, by our conservative count. */
+  remaining: number;
+  resetAt: number;
+}
+
+/** Paces the requests of one account; see the file comment for the model. */
+export class RateLimiter {
+  /** Milliseconds between requests at the sustained rate; undefined: no pace of our own. */
+  private intervalMs: number | undefined;
+  /** How far ahead of the sustained schedule a burst may run (burst − 1 intervals). */
+  private toleranceMs = 0;
+  /** GCRA's theoretical arrival time of the next request; undefined while the bucket is full. */
+  private nextAt: number | undefined;
+  private server: Budget | undefined;
+  /** Number of requests let through so far; each gets the next number. */
+  private sent = 0;
+  private readonly waiting: Array<(sequence: number) => void> = [];
+  private draining = false;
+
+  constructor(
+    options: RateLimitOptions | undefined,
+    private readonly clock: Clock,
+    private readonly sleep: Sleep,
+  ) {
+    if (options !== undefined) this.configure(options);
+  }
+
+  /** Sets our own pace; when clients of one account disagree, the lowest rate wins. */
+  configure(options: RateLimitOptions): void {
+    const rpm = options.requestsPerMinute;
+    if (!(Number.isFinite(rpm) && rpm > 0))
+      throw new RangeError("requestsPerMinute must be a positive number");
+    const interval = MINUTE / rpm;
+    if (this.intervalMs !== undefined && this.intervalMs >= interval) return;
+    this.intervalMs = interval;
+    this.toleranceMs = (Math.max(1, Math.floor(rpm)) - 1) * interval;
+  }
+
+  /** Requests let through so far (for metrics and tests). */
+  get released(): number {
+    return this.sent;
+  }
+
+  /** Resolves when a request may be sent, with its sequence number (pass it to `observe`). */
+  acquire(): Promise<number> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Adopts the server's view from the response to request `sequence`. */
+  observe(sequence: number, status: number | undefined, headers: KeptHeaders): void {
+    const now = this.clock.now();
+    let budget = serverBudget(headers, now);
+    if (status === 429) {
+      const after = retryAfterMs(headers, now);
+      if (after !== undefined && (budget === undefined || budget.remaining > 0 || budget.resetMs < after)) {
+        budget = { remaining: 0, resetMs: after };
+      }
+    }
+    if (budget === undefined) return;
+    const candidate = { remaining: budget.remaining - (this.sent - sequence), resetAt: now + budget.resetMs };
+    const current = this.server;
+    // A lower count always wins (it may come from a request the server counted later); a fresh report
+    // replaces an expired one. A higher count for the same window is stale: we have spent some since.
+    if (current === undefined || now >= current.resetAt || candidate.remaining < current.remaining) {
+      this.server = candidate;
+    }
+  }
+
+  /** Milliseconds until the next request may go (0: now). */
+  delayMs(now: number): number {
+    let wait = 0;
+    if (this.intervalMs !== undefined && this.nextAt !== undefined) {
+      wait = Math.max(0, this.nextAt - this.toleranceMs - now);
+    }
+    const server = this.server;
+    if (server !== undefined) {
+      if (now >= server.resetAt) this.server = undefined;
+      else if (server.remaining < 1) wait = Math.max(wait, server.resetAt - now);
+    }
+    return wait;
+  }
+
+  private take(now: number): number {
+    if (this.intervalMs !== undefined) this.nextAt = Math.max(this.nextAt ?? now, now) + this.intervalMs;
+    if (this.server !== undefined) this.server.remaining -= 1;
+    this.sent += 1;
+    return this.sent;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      for (let next = this.waiting[0]; next !== undefined; next = this.waiting[0]) {
+        const wait = this.delayMs(this.clock.now());
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
+        }
+        this.waiting.shift();
+        next(this.take(this.clock.now()));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+const registry = new Map<string, RateLimiter>();
+
+/**
+ * The limiter of (base URL, credential), created on first use with that client's clock and sleep. The
+ * registry is keyed by a hash, so it never holds a credential.
+ */
+export function sharedRateLimiter(
+  baseUrl: string,
+  auth: Auth,
+  options: RateLimitOptions | undefined,
+  clock: Clock,
+  sleep: Sleep,
+): RateLimiter {
+  const key = createHash("sha256")
+    .update(`${baseUrl.replace(/\/+$/, "")}\0${credentialFingerprint(auth)}`)
+    .digest("base64url");
+  let limiter = registry.get(key);
+  if (limiter === undefined) {
+    limiter = new RateLimiter(options, clock, sleep);
+    registry.set(key, limiter);
+  } else if (options !== undefined) {
+    limiter.configure(options);
+  }
+  return limiter;
+}

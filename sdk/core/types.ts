@@ -1,0 +1,136 @@
+/**
+ * The shared vocabulary of the request core: which API, how it authenticates, how time passes.
+ * Options that carry behaviour (retry, rate limit, request) live next to the code that reads them.
+ */
+import type { z } from "zod";
+
+/** The three APIs this package talks to; used in every error message and request event. */
+export type ApiName = "TensorDock" | "The Wallet Crew" | "NetActuate";
+
+/**
+ * How a client proves who it is. The credential is only ever written into the outgoing request;
+ * a `query` credential is never part of a URL we report.
+ */
+export type Auth =
+  | { kind: "bearer"; token: string }
+  | { kind: "header"; name: string; value: string }
+  | { kind: "query"; name: string; value: string };
+
+/** Where a user sets the credential; named by 401 and 403 messages so the fix is one step away. */
+export interface CredentialHint {
+  /** Stack configuration key, e.g. `tensordock:apiToken`. */
+  config: string;
+  /** Environment variable, e.g. `TENSORDOCK_API_TOKEN`. */
+  env: string;
+}
+
+/** The time source; injected so tests move time instead of waiting for it. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** Waits `ms` milliseconds; injected so tests never wait on real time. */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** The HTTP methods the three APIs use. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/** Backoff settings; see `retry.ts` for what is retried and why. */
+export interface RetryOptions {
+  /** Attempts in total, the first included. @default 4: survives short outages without hiding long ones */
+  maxAttempts: number;
+  /** Ceiling of the first backoff. @default 250 ms */
+  baseDelayMs: number;
+  /** Ceiling of any computed backoff (a server's Retry-After may ask for more). @default 20 s */
+  maxDelayMs: number;
+  /** A number in [0, 1) for full jitter. @default Math.random */
+  random: () => number;
+}
+
+/** Client-side pacing per (base URL, credential), shared by every client of the process. */
+export interface RateLimitOptions {
+  /** Sustained rate and burst size (a full bucket holds one minute's worth). */
+  requestsPerMinute: number;
+}
+
+/** One attempt as seen by an observer: never a URL, query string, header or body. */
+export interface RequestEvent {
+  api: ApiName;
+  method: string;
+  /** The templated path, e.g. `/secrets/{id}`. */
+  path: string;
+  /** The HTTP status, absent when no response arrived. */
+  status?: number;
+  /** 1 for the first attempt of a call. */
+  attempt: number;
+  /** Time the attempt took on the client's clock. */
+  durationMs: number;
+  /** The error class name (and network code) when the attempt failed. */
+  error?: string;
+}
+
+/** What an API-specific error reader may extract from an error body: safe text only. */
+export interface ErrorDescription {
+  /** Overrides the HTTP status when the body says better (e.g. a 422 that means "not found"). */
+  status?: number;
+  /** A short human explanation from the server; scrubbed of the credential and request values. */
+  detail?: string;
+  /** Names of the request fields the server rejected. */
+  fields?: string[];
+}
+
+/** Settings of one `HttpClient`. */
+export interface HttpClientOptions {
+  api: ApiName;
+  /** Scheme, host and base path, e.g. `https://dashboard.tensordock.com/api/v2`. */
+  baseUrl: string;
+  auth: Auth;
+  credentialHint: CredentialHint;
+  /** Per attempt. @default 30 s: the vendors' APIs are slow at times; a hung connection must not hold a deployment */
+  timeoutMs?: number;
+  /**
+   * The whole call, retries and their waits included, counted from the first attempt (time queued behind
+   * the client-side rate limiter before it is not counted, so large deployments slow down instead of failing).
+   * @default 120 s
+   */
+  deadlineMs?: number;
+  /** @default 4 attempts, 250 ms base, 20 s cap, Math.random */
+  retry?: Partial<RetryOptions>;
+  /**
+   * Client-side pacing per (base URL, credential), process-wide. Omitted: no pacing of our own, but the
+   * server's rate-limit headers are still honoured. `false`: neither.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /** @default Date.now */
+  clock?: Clock;
+  /** @default a real `setTimeout` */
+  sleep?: Sleep;
+  /** Reads an error body into safe text; the default understands RFC 7807 and `{message, fields}` bodies. */
+  describeError?: (status: number, body: unknown) => ErrorDescription | undefined;
+  /** Called once per attempt; exceptions it throws are ignored. */
+  onRequest?: (event: RequestEvent) => void;
+}
+
+/** One call of `HttpClient.request`. */
+export interface RequestOptions<T> {
+  method: HttpMethod;
+  /** A template, e.g. `/secrets/{id}`; it is what errors and events report. */
+  path: string;
+  /** Values for the template; each is URI-encoded, and empty, `.` and `..` are rejected before sending. */
+  params?: Record<string, string | number>;
+  /** Query parameters; `undefined` values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** @default "json" */
+  bodyEncoding?: "json" | "form";
+  /** A lenient schema of the (unwrapped) body: unknown fields pass, the caller decides what matters. */
+  response: z.ZodType<T>;
+  /** Turns a 2xx body into what `response` parses, e.g. opens an envelope; may `throw errorFor(...)`. */
+  unwrap?: (status: number, body: unknown) => unknown;
+  /**
+   * `text`: the body is a string value: a text body verbatim, a JSON body parsed (a JSON string becomes its
+   * value). @default "json"
+   */
+  responseType?: "json" | "text";
+}

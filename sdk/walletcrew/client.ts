@@ -1,0 +1,164 @@
+/**
+ * The Wallet Crew tenant secrets client: list key names, retrieve a value, put (an upsert with an optional
+ * validity period) and delete, for one tenant. The tenant travels only in the path.
+ */
+import { z } from "zod";
+import {
+  type Clock,
+  type ErrorDescription,
+  HttpClient,
+  type RateLimitOptions,
+  type RequestEvent,
+  type RetryOptions,
+  type Sleep,
+} from "../core";
+
+/** Options of {@link WalletCrewClient}. */
+export interface WalletCrewClientOptions {
+  /** Host of the API, e.g. `https://app.neostore.cloud` (the client adds `/api/{tenantId}/…`). */
+  baseUrl: string;
+  /** A tenant-scoped API key, or an OAuth2 access token with `auth: "bearer"`. */
+  apiKey: string;
+  /** The tenant of calls that do not name one. @default none: each call must then pass a tenant */
+  tenantId?: string;
+  /**
+   * `"api-key"` sends `X-API-KEY` (server-to-server keys); `"bearer"` sends `Authorization: Bearer` (OAuth2).
+   * @default "api-key"
+   */
+  auth?: "api-key" | "bearer";
+  /** Per attempt. @default 30 s */
+  timeoutMs?: number;
+  /** Whole call, retries included. @default 120 s */
+  deadlineMs?: number;
+  /** @default 4 attempts, 250 ms base, 20 s cap */
+  retry?: Partial<RetryOptions>;
+  /** Client-side pacing. @default none (The Wallet Crew documents no limit; a 429's Retry-After is still honoured) */
+  rateLimit?: RateLimitOptions | false;
+  clock?: Clock;
+  sleep?: Sleep;
+  onRequest?: (event: RequestEvent) => void;
+}
+
+/** A value to store, with its optional validity period (ISO 8601 date-times with an offset). */
+export interface PutSecret {
+  value: string;
+  /** End of validity. @default never */
+  expiresOn?: string;
+  /** Start of validity; must be before `expiresOn`. @default at once */
+  notBefore?: string;
+}
+
+/** `GET /api/{tenantId}/secrets`: a bare array of key names. */
+const keyList = z.array(z.string());
+/** `GET /api/{tenantId}/secrets/{key}`: the value (a JSON string or text/plain, both read as text). */
+const secretValue = z.string();
+/** 204 answers have no body worth reading. */
+const noContent = z.unknown();
+
+/** RFC 7807 problem details, read leniently: every member may be missing or of another type. */
+const problem = z
+  .object({
+    title: z.string().optional().catch(undefined),
+    detail: z.string().optional().catch(undefined),
+    errors: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  })
+  .loose();
+
+/** What a 403 adds: the two reasons The Wallet Crew refuses a valid key. */
+const TENANT_SCOPED = "keys work for one tenant only and need Secret.Read (list, get) or Secret.Write (put, delete)";
+
+/**
+ * Reads problem details into safe text: `title` and `detail`, and the field names of `errors`, never their
+ * messages (a validation message may quote the rejected value). The core scrubs the text further.
+ */
+export function describeProblem(status: number, body: unknown): ErrorDescription | undefined {
+  const parsed = problem.safeParse(typeof body === "object" && body !== null ? body : {});
+  const { title, detail, errors } = parsed.success ? parsed.data : {};
+  const parts = [[title, detail].filter((part) => part !== undefined && part !== "").join(": ")];
+  if (status === 403) parts.push(TENANT_SCOPED);
+  const description: ErrorDescription = {};
+  const text = parts.filter((part) => part !== "").join("; ");
+  if (text !== "") description.detail = text;
+  if (errors !== undefined && Object.keys(errors).length > 0) description.fields = Object.keys(errors);
+  return description;
+}
+
+/** A client of one The Wallet Crew account (one API key, usually one tenant). */
+export class WalletCrewClient {
+  private readonly http: HttpClient;
+  private readonly tenantId: string | undefined;
+
+  constructor(options: WalletCrewClientOptions) {
+    this.tenantId = options.tenantId;
+    this.http = new HttpClient({
+      api: "The Wallet Crew",
+      baseUrl: options.baseUrl,
+      auth:
+        options.auth === "bearer"
+          ? { kind: "bearer", token: options.apiKey }
+          : { kind: "header", name: "X-API-KEY", value: options.apiKey },
+      credentialHint: { config: "walletcrew:apiKey", env: "WALLETCREW_API_KEY" },
+      describeError: describeProblem,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+      ...(options.retry !== undefined ? { retry: options.retry } : {}),
+      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
+      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+    });
+  }
+
+  private tenant(tenantId: string | undefined): string {
+    const tenant = tenantId ?? this.tenantId;
+    if (tenant === undefined || tenant === "") {
+      throw new TypeError("The Wallet Crew: no tenant; pass tenantId to the client or to the call");
+    }
+    return tenant;
+  }
+
+  /** Key names of every secret of the tenant (expired and not-yet-valid ones included), never values. */
+  list(tenantId?: string): Promise<string[]> {
+    return this.http.request({
+      method: "GET",
+      path: "/api/{tenantId}/secrets",
+      params: { tenantId: this.tenant(tenantId) },
+      response: keyList,
+    });
+  }
+
+  /** The value of a secret; `NotFoundError` when it is missing, expired or not valid yet. */
+  retrieve(key: string, tenantId?: string): Promise<string> {
+    return this.http.request({
+      method: "GET",
+      path: "/api/{tenantId}/secrets/{key}",
+      params: { tenantId: this.tenant(tenantId), key },
+      response: secretValue,
+      responseType: "text",
+    });
+  }
+
+  /** Stores or replaces a secret (an upsert; safe to repeat). Omit both dates for a permanent secret. */
+  async put(key: string, secret: PutSecret, tenantId?: string): Promise<void> {
+    const body: Record<string, string> = { value: secret.value };
+    if (secret.expiresOn !== undefined) body.expiresOn = secret.expiresOn;
+    if (secret.notBefore !== undefined) body.notBefore = secret.notBefore;
+    await this.http.request({
+      method: "PUT",
+      path: "/api/{tenantId}/secrets/{key}",
+      params: { tenantId: this.tenant(tenantId), key },
+      body,
+      response: noContent,
+    });
+  }
+
+  /** Deletes a secret; `NotFoundError` when there is none. */
+  async delete(key: string, tenantId?: string): Promise<void> {
+    await this.http.request({
+      method: "DELETE",
+      path: "/api/{tenantId}/secrets/{key}",
+      params: { tenantId: this.tenant(tenantId), key },
+      response: noContent,
+    });
+  }
+}

@@ -1,0 +1,259 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { accountKey, readCoalescer, resetConfig, SCHEMA_VERSION } from "../../provider/common";
+import genericSecret from "../../provider/tensordock/genericSecret.provider";
+import { failAfterCreate, recoveryTiming } from "../../provider/tensordock/lifecycle";
+import { getSecrets } from "../../provider/tensordock/lookups";
+import { remote } from "../../provider/tensordock/common";
+import sshKey from "../../provider/tensordock/sshKey.provider";
+import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
+import { TensorDockClient } from "../../sdk/tensordock";
+import { canary, findLeak, publicKeyLine } from "./helpers";
+
+const ENV = ["TENSORDOCK_API_TOKEN", "TENSORDOCK_BASE_URL", "TENSORDOCK_REQUESTS_PER_MINUTE"] as const;
+const savedEnv = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+const savedDelays = recoveryTiming.delaysMs;
+let sandbox: TensorDockSandbox;
+
+async function use(options: Parameters<typeof startTensorDockSandbox>[0] = {}): Promise<TensorDockSandbox> {
+  await sandbox?.close();
+  sandbox = await startTensorDockSandbox({ rateLimit: false, ...options });
+  process.env.TENSORDOCK_API_TOKEN = sandbox.apiToken;
+  process.env.TENSORDOCK_BASE_URL = sandbox.baseUrl;
+  return sandbox;
+}
+
+/** A refresh runs in a fresh provider host; in-process, that means forgetting the shared list snapshot. */
+function newOperation(): void {
+  readCoalescer.invalidate(accountKey("TensorDock", sandbox.baseUrl, sandbox.apiToken));
+}
+
+function requests(): Record<string, Record<string, number>> {
+  return sandbox.stats().requests;
+}
+
+beforeAll(() => {
+  process.env.TENSORDOCK_REQUESTS_PER_MINUTE = "off";
+  recoveryTiming.delaysMs = [0];
+});
+beforeEach(async () => {
+  resetConfig();
+  await use();
+});
+afterEach(async () => {
+  await sandbox.close();
+});
+afterAll(() => {
+  recoveryTiming.delaysMs = savedDelays;
+  for (const k of ENV) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
+});
+
+describe.each(["seed", "vendor"] as const)("SshKey provider against the %s dialect", (dialect) => {
+  beforeEach(async () => {
+    await use({ dialect });
+  });
+
+  it("creates a key with its fingerprint, reads it back, and deletes it", async () => {
+    const key = publicKeyLine("ed25519", "ops@fleet");
+    const checked = await sshKey.check({}, { name: "deploy", publicKey: key });
+    const created = await sshKey.create(checked.inputs ?? {});
+    expect(created.outs).toEqual({
+      name: "deploy",
+      publicKey: key,
+      keyType: "ssh-ed25519",
+      keyBits: 256,
+      comment: "ops@fleet",
+      fingerprint: expect.stringMatching(/^SHA256:/),
+      schemaVersion: SCHEMA_VERSION,
+    });
+    expect(sandbox.secrets()).toEqual([{ id: created.id, name: "deploy", type: "SSHKEY" }]);
+
+    newOperation();
+    const read = await sshKey.read(created.id, created.outs as unknown as Record<string, unknown>);
+    expect(read).toEqual({ id: created.id, props: created.outs, inputs: { name: "deploy", publicKey: key } });
+
+    await sshKey.delete(created.id, created.outs as unknown as Record<string, unknown>);
+    expect(sandbox.secrets()).toEqual([]);
+  });
+
+  it("imports a key by id alone, reading its name and public key from TensorDock", async () => {
+    const key = publicKeyLine("ecdsa", "imported");
+    const existing = await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).create({
+      name: "legacy",
+      type: "SSHKEY",
+      value: key,
+    });
+    const read = await sshKey.read(existing.id, {});
+    expect(read.id).toBe(existing.id);
+    expect(read.props).toMatchObject({ name: "legacy", publicKey: key, keyType: "ecdsa-sha2-nistp256", comment: "imported" });
+    expect(read.inputs).toEqual({ name: "legacy", publicKey: key });
+  });
+
+  it("refuses to import a generic secret as an SSH key", async () => {
+    const existing = await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).create({
+      name: "token",
+      type: "GENERIC",
+      value: "v",
+    });
+    await expect(sshKey.read(existing.id, {})).rejects.toThrow(/GENERIC secret, not an SSH key/);
+  });
+});
+
+describe("create with an unknown outcome", () => {
+  it("adopts the secret a dropped POST created instead of creating a second one", async () => {
+    sandbox.faults.dropAfterCommit(1, { method: "POST" });
+    const created = await genericSecret.create({ name: "hf-token", value: "v", secretType: "GENERIC" });
+    expect(sandbox.secrets()).toEqual([{ id: created.id, name: "hf-token", type: "GENERIC" }]);
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ dropped: 1 });
+  });
+
+  it("never adopts a secret with the same name that existed before the attempt", async () => {
+    const key = publicKeyLine();
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    const older = await client.create({ name: "same", type: "SSHKEY", value: key });
+    sandbox.faults.dropAfterCommit(1, { method: "POST" });
+    const created = await sshKey.create({ name: "same", publicKey: key });
+    expect(created.id).not.toBe(older.id);
+    expect(sandbox.secrets().map((s) => s.id)).toEqual([older.id, created.id]);
+  });
+
+  it("says nothing was created when the list after a failed POST finds nothing", async () => {
+    sandbox.faults.burst(503, 1, { method: "POST" });
+    const error = await genericSecret.create({ name: "n", value: "v", secretType: "SECRET" }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^creating tensordock:GenericSecret "n" \(checked: no secret was created\): 503 from TensorDock POST \/secrets/);
+    expect(sandbox.secrets()).toEqual([]);
+  });
+
+  it("gives each of many concurrent creates of one name its own secret, even when their answers are lost", async () => {
+    sandbox.faults.dropAfterCommit(5, { method: "POST" });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => genericSecret.create({ name: "shared", value: `v${i}`, secretType: "GENERIC" })),
+    );
+    const ids = results.map((r) => r.id);
+    expect(new Set(ids).size).toBe(8);
+    expect(sandbox.secrets().map((s) => s.id).sort()).toEqual([...ids].sort());
+  });
+
+  it("shares one baseline list among creates that start together", async () => {
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => genericSecret.create({ name: `n${i}`, value: "v", secretType: "GENERIC" })),
+    );
+    expect(requests()["GET /api/v2/secrets"]).toEqual({ "200": 1 });
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 6 });
+  });
+
+  it("deletes what it created when it must fail afterwards, and says so", async () => {
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    const created = await client.create({ name: "n", type: "GENERIC", value: "v" });
+    const ctx = remote(undefined, 'creating tensordock:GenericSecret "n"');
+    await expect(failAfterCreate(ctx, created.id, new Error("late failure"))).rejects.toThrow(
+      'creating tensordock:GenericSecret "n": late failure (the secret it created was deleted again)',
+    );
+    expect(sandbox.secrets()).toEqual([]);
+  });
+});
+
+describe("GenericSecret provider", () => {
+  it("keeps the value it cannot read back and drops a secret deleted behind its back", async () => {
+    const created = await genericSecret.create({ name: "n", value: "v", secretType: "SECRET" });
+    expect(created.outs).toEqual({ name: "n", value: "v", secretType: "SECRET", schemaVersion: SCHEMA_VERSION });
+    const props = created.outs as unknown as Record<string, unknown>;
+    newOperation();
+    expect((await genericSecret.read(created.id, props)).props).toEqual(created.outs);
+    await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).delete(created.id);
+    newOperation();
+    expect(await genericSecret.read(created.id, props)).toEqual({ id: "", props: {} });
+    await genericSecret.delete(created.id, props);
+  });
+
+  it("imports by id without a value, and records the declared value on the next update without calling the API", async () => {
+    const existing = await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).create({
+      name: "legacy",
+      type: "SECRET",
+      value: "hidden",
+    });
+    const read = await genericSecret.read(existing.id, {});
+    expect(read.props).toEqual({ name: "legacy", secretType: "SECRET", schemaVersion: SCHEMA_VERSION });
+    const before = sandbox.stats().total;
+    const news = { name: "legacy", value: "declared", secretType: "SECRET" };
+    const updated = await genericSecret.update(existing.id, read.props as Record<string, unknown>, news);
+    expect(updated.outs).toEqual({ ...news, schemaVersion: SCHEMA_VERSION });
+    expect(sandbox.stats().total).toBe(before);
+  });
+
+  it("serves the reads of one operation from one list request", async () => {
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => genericSecret.create({ name: `n${i}`, value: "v", secretType: "GENERIC" })),
+    );
+    newOperation();
+    const statsBefore = requests()["GET /api/v2/secrets"]?.["200"] ?? 0;
+    const reads = await Promise.all(created.map((c) => genericSecret.read(c.id, c.outs as unknown as Record<string, unknown>)));
+    expect(reads.map((r) => r.id)).toEqual(created.map((c) => c.id));
+    expect((requests()["GET /api/v2/secrets"]?.["200"] ?? 0) - statsBefore).toBe(1);
+    expect(requests()["GET /api/v2/secrets/:id"]).toBeUndefined();
+  });
+
+  it("counts a 404 on delete as deleted", async () => {
+    await expect(genericSecret.delete("6d1f0a5e-0000-4000-8000-000000000000", { name: "gone" })).resolves.toBeUndefined();
+    expect(requests()["DELETE /api/v2/secrets/:id"]).toEqual({ "404": 1 });
+  });
+});
+
+describe("credentials and secrets in errors", () => {
+  it("names every place to set a missing token", async () => {
+    delete process.env.TENSORDOCK_API_TOKEN;
+    await expect(genericSecret.create({ name: "n", value: "v", secretType: "GENERIC" })).rejects.toThrow(
+      'creating tensordock:GenericSecret "n": TensorDock API token is not set: set the tensordock:apiToken stack config (secret), the TENSORDOCK_API_TOKEN environment variable, or the resource\'s connection.apiToken',
+    );
+  });
+
+  it("prefers connection over config over environment", async () => {
+    const other = await startTensorDockSandbox({ rateLimit: false });
+    try {
+      await sshKey.configure({ config: { get: (k) => (k === "tensordock:apiToken" ? "wrong-config-token" : undefined) } });
+      await expect(genericSecret.create({ name: "n", value: "v", secretType: "GENERIC" })).rejects.toThrow(/401 from TensorDock/);
+      const created = await genericSecret.create({
+        name: "n",
+        value: "v",
+        secretType: "GENERIC",
+        connection: { apiToken: other.apiToken, baseUrl: other.baseUrl },
+      });
+      expect(other.secrets().map((s) => s.id)).toEqual([created.id]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("never puts a token or a value into an error message", async () => {
+    const token = canary("Token");
+    const value = canary("Value");
+    const errors: unknown[] = [];
+    process.env.TENSORDOCK_API_TOKEN = token;
+    errors.push(await genericSecret.create({ name: "n", value, secretType: "GENERIC" }).catch((e: unknown) => e));
+    errors.push(await genericSecret.read("some-id", { name: "n", value }).catch((e: unknown) => e));
+    errors.push(await genericSecret.delete("some-id", { name: "n", value }).catch((e: unknown) => e));
+    errors.push(await getSecrets().catch((e: unknown) => e));
+    process.env.TENSORDOCK_API_TOKEN = sandbox.apiToken;
+    errors.push(await sshKey.create({ name: "n", publicKey: value }).catch((e: unknown) => e));
+    expect(errors.every((e) => e instanceof Error)).toBe(true);
+    const text = errors.map((e) => `${(e as Error).message}\n${(e as Error).stack}`).join("\n");
+    expect(text).toContain("401 from TensorDock");
+    expect(findLeak(text, [token, value])).toBeUndefined();
+  });
+});
+
+describe("getSecrets", () => {
+  it("lists ids, names and types and never values", async () => {
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    const key = publicKeyLine();
+    const a = await client.create({ name: "k", type: "SSHKEY", value: key });
+    const b = await client.create({ name: "s", type: "SECRET", value: "v" });
+    expect(await getSecrets()).toEqual([
+      { id: a.id, name: "k", type: "SSHKEY" },
+      { id: b.id, name: "s", type: "SECRET" },
+    ]);
+    expect(JSON.stringify(await getSecrets({ connection: { apiToken: sandbox.apiToken, baseUrl: sandbox.baseUrl } }))).not.toContain(key);
+  });
+});

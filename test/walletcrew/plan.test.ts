@@ -1,0 +1,235 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { resetConfig, SCHEMA_VERSION, UNKNOWN } from "../../provider/common";
+import { checkInputs, diffOutputs } from "../../provider/walletcrew/plan";
+import { type Inputs, type Outputs, parseId, upgrade } from "../../provider/walletcrew/schema";
+
+const NOW = Date.parse("2030-06-01T00:00:00Z");
+const FUTURE = "2031-01-01T00:00:00Z";
+const PAST = "2030-01-01T00:00:00Z";
+
+function outputs(over: Partial<Outputs> = {}): Outputs {
+  return {
+    key: "signing-key",
+    value: "v1",
+    tenantId: "demo",
+    adopt: false,
+    expired: false,
+    schemaVersion: SCHEMA_VERSION,
+    ...over,
+  };
+}
+
+function inputs(over: Partial<Inputs> = {}): Inputs {
+  return { key: "signing-key", value: "v1", tenantId: "demo", adopt: false, ...over };
+}
+
+describe("TenantSecret check", () => {
+  beforeEach(() => {
+    delete process.env.WALLETCREW_TENANT_ID;
+    resetConfig();
+  });
+  afterEach(() => {
+    delete process.env.WALLETCREW_TENANT_ID;
+  });
+
+  it("normalizes inputs, resolving the tenant and defaulting adopt to false", () => {
+    const result = checkInputs({}, { key: "k", value: "v", tenantId: "demo", __provider: "x" }, NOW);
+    expect(result).toEqual({ inputs: { key: "k", value: "v", tenantId: "demo", adopt: false } });
+  });
+
+  it("resolves the tenant from connection.tenantId, then the environment", () => {
+    expect(
+      checkInputs({}, { key: "k", value: "v", connection: { tenantId: "eu" } }, NOW).inputs?.tenantId,
+    ).toBe("eu");
+    process.env.WALLETCREW_TENANT_ID = "from-env";
+    expect(checkInputs({}, { key: "k", value: "v" }, NOW).inputs?.tenantId).toBe("from-env");
+    expect(checkInputs({}, { key: "k", value: "v", tenantId: "arg" }, NOW).inputs?.tenantId).toBe("arg");
+  });
+
+  it("fails with the tenantId property named when no source gives a tenant", () => {
+    const result = checkInputs({}, { key: "k", value: "v" }, NOW);
+    expect(result.failures).toEqual([
+      expect.objectContaining({
+        property: "tenantId",
+        reason: expect.stringContaining("WALLETCREW_TENANT_ID"),
+      }),
+    ]);
+  });
+
+  it.each([["a/b"], ["a..b"], ["with space"], ["nul\u0000"], ["crlf\r\n"], ["k".repeat(129)], [""]])(
+    "rejects the key %j naming the key property",
+    (key) => {
+      const result = checkInputs({}, { key, value: "v", tenantId: "demo" }, NOW);
+      expect(result.failures?.map((f) => f.property)).toEqual(["key"]);
+    },
+  );
+
+  it("accepts a 128-character key of letters, digits, '-' and '_'", () => {
+    const key = `Ab-_9${"x".repeat(123)}`;
+    expect(checkInputs({}, { key, value: "v", tenantId: "demo" }, NOW).inputs?.key).toBe(key);
+  });
+
+  it("rejects dates without an offset and says which property", () => {
+    const result = checkInputs(
+      {},
+      { key: "k", value: "v", tenantId: "d", expiresOn: "2031-01-01T00:00:00" },
+      NOW,
+    );
+    expect(result.failures).toEqual([expect.objectContaining({ property: "expiresOn" })]);
+  });
+
+  it("rejects notBefore at or after expiresOn", () => {
+    const result = checkInputs(
+      {},
+      { key: "k", value: "v", tenantId: "d", notBefore: FUTURE, expiresOn: FUTURE },
+      NOW,
+    );
+    expect(result.failures).toEqual([
+      { property: "notBefore", reason: "notBefore must be before expiresOn" },
+    ]);
+  });
+
+  it("rejects a new expiresOn that is already in the past", () => {
+    const result = checkInputs({}, { key: "k", value: "v", tenantId: "d", expiresOn: PAST }, NOW);
+    expect(result.failures?.[0]?.property).toBe("expiresOn");
+    expect(result.failures?.[0]?.reason).toContain("already in the past");
+  });
+
+  it("keeps accepting an unchanged expiresOn that has passed since the secret was created", () => {
+    const olds = { key: "k", value: "v", tenantId: "d", adopt: false, expiresOn: PAST };
+    const result = checkInputs(
+      olds,
+      { key: "k", value: "v2", tenantId: "d", expiresOn: "2030-01-01T01:00:00+01:00" },
+      NOW,
+    );
+    expect(result.failures).toBeUndefined();
+    expect(result.inputs?.value).toBe("v2");
+  });
+
+  it("rejects a past expiresOn for a new key even when the date did not change", () => {
+    const olds = { key: "k", value: "v", tenantId: "d", adopt: false, expiresOn: PAST };
+    const result = checkInputs(olds, { key: "k2", value: "v", tenantId: "d", expiresOn: PAST }, NOW);
+    expect(result.failures?.[0]?.property).toBe("expiresOn");
+  });
+
+  it("rejects a value over 64 KiB without quoting it", () => {
+    const value = "é".repeat(33_000);
+    const result = checkInputs({}, { key: "k", value, tenantId: "d" }, NOW);
+    expect(result.failures?.[0]?.property).toBe("value");
+    expect(JSON.stringify(result)).not.toContain("éé");
+  });
+
+  it("rejects unknown properties and wrong types", () => {
+    const result = checkInputs({}, { key: "k", value: 42, tenantId: "d", expireOn: FUTURE }, NOW);
+    const text = JSON.stringify(result.failures);
+    expect(text).toContain("value");
+    expect(text).toContain("expireOn");
+  });
+
+  it("lets values still unknown at preview pass", () => {
+    const result = checkInputs(
+      {},
+      { key: UNKNOWN, value: UNKNOWN, expiresOn: UNKNOWN, connection: UNKNOWN },
+      NOW,
+    );
+    expect(result.failures).toBeUndefined();
+    expect(result.inputs?.tenantId).toBe(UNKNOWN);
+  });
+
+  it("never puts a connection's API key into a failure", () => {
+    const result = checkInputs(
+      {},
+      { key: "k", value: "v", connection: { apiKey: "canary-key-123", baseUrl: "ftp://x" } },
+      NOW,
+    );
+    expect(JSON.stringify(result.failures)).not.toContain("canary-key-123");
+    expect(result.failures?.map((f) => f.property)).toContain("connection.baseUrl");
+  });
+});
+
+describe("TenantSecret diff", () => {
+  it("reports no change when nothing changed", () => {
+    expect(diffOutputs(outputs(), inputs())).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("updates in place when the value, expiresOn or notBefore change", () => {
+    for (const change of [{ value: "v2" }, { expiresOn: FUTURE }, { notBefore: PAST }]) {
+      expect(diffOutputs(outputs(), inputs(change))).toEqual({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+    }
+  });
+
+  it("sees two spellings of one instant as no change", () => {
+    const result = diffOutputs(
+      outputs({ expiresOn: "2031-01-01T00:00:00Z" }),
+      inputs({ expiresOn: "2031-01-01T01:00:00+01:00" }),
+    );
+    expect(result.changes).toBe(false);
+  });
+
+  it("replaces, creating before deleting, when the key or the tenant changes", () => {
+    expect(diffOutputs(outputs(), inputs({ key: "other" }))).toEqual({
+      changes: true,
+      replaces: ["key"],
+      deleteBeforeReplace: false,
+    });
+    expect(diffOutputs(outputs(), inputs({ tenantId: "demo-eu" })).replaces).toEqual(["tenantId"]);
+  });
+
+  it("replaces when the key is unknown at preview", () => {
+    expect(diffOutputs(outputs(), inputs({ key: UNKNOWN })).replaces).toEqual(["key"]);
+  });
+
+  it("updates but never replaces when only the connection changes", () => {
+    const result = diffOutputs(
+      outputs({ connection: { apiKey: "old" } }),
+      inputs({ connection: { apiKey: "new" } }),
+    );
+    expect(result).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("ignores a change of adopt alone", () => {
+    expect(diffOutputs(outputs(), inputs({ adopt: true })).changes).toBe(false);
+  });
+
+  it("keeps an expired secret unchanged when its inputs did not change", () => {
+    expect(
+      diffOutputs(outputs({ expiresOn: PAST, expired: true }), inputs({ expiresOn: PAST })).changes,
+    ).toBe(false);
+  });
+});
+
+describe("TenantSecret ids and old state", () => {
+  it("parses <tenantId>/<key> ids and rejects others", () => {
+    expect(parseId("demo/signing-key")).toEqual({ tenantId: "demo", key: "signing-key" });
+    expect(parseId("signing-key")).toBeUndefined();
+    expect(parseId("demo/a/b")).toBeUndefined();
+    expect(parseId("/k")).toBeUndefined();
+  });
+
+  it("reads version 0 outputs (no schemaVersion, tenant and key only in the id)", () => {
+    const old = { value: "v", expiresOn: PAST, connection: { baseUrl: "http://127.0.0.1:1" } };
+    expect(upgrade(old, "demo/k", NOW)).toEqual({
+      key: "k",
+      value: "v",
+      tenantId: "demo",
+      adopt: false,
+      expiresOn: PAST,
+      connection: { baseUrl: "http://127.0.0.1:1" },
+      expired: true,
+      schemaVersion: SCHEMA_VERSION,
+    });
+  });
+
+  it("keeps current outputs as they are", () => {
+    const current = outputs({ notBefore: PAST, expiresOn: FUTURE });
+    expect(upgrade({ ...current }, "demo/signing-key", NOW)).toEqual(current);
+  });
+});
