@@ -93,18 +93,20 @@ export class RateLimiter {
     }
   }
 
+  /** Milliseconds the server's view alone holds requests back (0: not at all). */
+  holdMs(now: number): number {
+    const server = this.server;
+    return server !== undefined && now < server.resetAt && server.remaining < 1 ? server.resetAt - now : 0;
+  }
+
   /** Milliseconds until the next request may go (0: now). */
   delayMs(now: number): number {
     let wait = 0;
     if (this.intervalMs !== undefined && this.nextAt !== undefined) {
       wait = Math.max(0, this.nextAt - this.toleranceMs - now);
     }
-    const server = this.server;
-    if (server !== undefined) {
-      if (now >= server.resetAt) this.server = undefined;
-      else if (server.remaining < 1) wait = Math.max(wait, server.resetAt - now);
-    }
-    return wait;
+    if (this.server !== undefined && now >= this.server.resetAt) this.server = undefined;
+    return Math.max(wait, this.holdMs(now));
   }
 
   private take(now: number): number {

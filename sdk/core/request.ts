@@ -4,7 +4,13 @@
  */
 import type { AxiosInstance } from "axios";
 import { authHeaders, buildUrl, type Endpoint, encodeBody, fillPath } from "./encode";
-import { ConnectionError, ResponseValidationError, SecretstackError, TimeoutError } from "./errors";
+import {
+  ConnectionError,
+  RateLimitError,
+  ResponseValidationError,
+  SecretstackError,
+  TimeoutError,
+} from "./errors";
 import type { KeptHeaders } from "./headers";
 import { type RateLimiter, sharedRateLimiter } from "./rateLimiter";
 import { sensitiveValues } from "./redact";
@@ -98,6 +104,7 @@ export class HttpClient {
     let deadlineAt: number | undefined;
     let last: SecretstackError | undefined;
     for (let attempt = 1; ; attempt++) {
+      if (attempt === 1) this.refuseLongHold(endpoint);
       const sequence = this.limiter === undefined ? 0 : await this.limiter.acquire();
       const started = this.clock.now();
       // Counted from the first attempt: time queued behind our own limiter is pacing, not failure.
@@ -133,6 +140,20 @@ export class HttpClient {
       if (now + wait >= deadlineAt) throw error;
       await this.sleep(wait);
     }
+  }
+
+  /**
+   * Queuing behind our own pace is normal and not bounded, but a server that says its window reopens only
+   * after the call's deadline (a daily quota, say) gets an immediate error instead of a silent wait.
+   */
+  private refuseLongHold(endpoint: Endpoint): void {
+    const hold = this.limiter?.holdMs(this.clock.now()) ?? 0;
+    if (hold <= this.deadlineMs) return;
+    const seconds = Math.ceil(hold / 1000);
+    const message =
+      `${endpoint.api} ${endpoint.method} ${endpoint.path}: the server's rate limit admits no request for ${seconds} s, ` +
+      "longer than the call's deadline; try again later or lower the parallelism";
+    throw new RateLimitError(message, { ...endpoint, retryAfterMs: hold });
   }
 
   private interpret<T>(

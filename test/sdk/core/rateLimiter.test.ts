@@ -4,11 +4,12 @@ import {
   type Auth,
   HttpClient,
   type HttpClientOptions,
+  RateLimitError,
   RateLimiter,
   type RequestEvent,
   sharedRateLimiter,
 } from "../../../sdk/core";
-import { fakeTime, HINT, type Reply, startServer, type TestServer, TOKEN } from "./helpers";
+import { caught, fakeTime, HINT, type Reply, startServer, type TestServer, TOKEN } from "./helpers";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -118,6 +119,25 @@ describe("the server's view", () => {
     await c.request(list);
     expect(time.waits).toEqual([30_000]);
     expect(arrivals).toEqual([0, 30_000]);
+  });
+
+  it("fails at once with a RateLimitError when the server holds requests past the call's deadline", async () => {
+    const server = await serve([
+      {
+        status: 200,
+        headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3600" },
+        body: { ok: true },
+      },
+    ]);
+    const time = fakeTime();
+    const c = client(server.baseUrl, time);
+    await c.request(list);
+    const error = await caught(() => c.request(list));
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retryAfterMs).toBe(3_600_000);
+    expect(error.message).toContain("admits no request for 3600 s");
+    expect(time.waits).toEqual([]);
+    expect(server.seen).toHaveLength(1);
   });
 
   it("adopts the server's view even without a pace of our own", async () => {
