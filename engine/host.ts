@@ -350,7 +350,7 @@ export class ProviderHost {
     if (transport) {
       // The broken connection is often seen before the exit event: give the exit a moment to arrive.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+      await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
       clearTimeout(timer);
     }
     if (transport && this.exitDescription !== undefined) {

@@ -13,10 +13,10 @@ import { defined, type GenericSecretOutputs, upgradeGenericSecret } from "./stat
 
 const RESOURCE = "GenericSecret";
 
-/** The checked inputs `create` and `update` receive. */
+/** The checked inputs `create` and `update` receive (`value` is absent only for an imported, ignored value). */
 const checkedInputs = z.object({
   name: z.string(),
-  value: z.string(),
+  value: z.string().optional(),
   secretType: secretTypeSchema,
   connection: connectionSchema.optional(),
 });
@@ -27,11 +27,19 @@ const provider = {
     configureTensorDock(req);
   },
 
-  /** Validates and normalizes inputs without any network call; each failure names its property. */
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult<Record<string, unknown>>> {
+  /**
+   * Validates and normalizes inputs without any network call; each failure names its property. A value may
+   * be absent only where the previous inputs have none either: an imported secret whose value is ignored.
+   */
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult<Record<string, unknown>>> {
+    const valueUnknowable = news.value === undefined && olds.value === undefined && typeof olds.name === "string";
     const { inputs, failures } = checkArgs(
       news,
-      { name: nameSchema, value: valueSchema, secretType: secretTypeSchema.default("GENERIC") },
+      {
+        name: nameSchema,
+        value: valueUnknowable ? valueSchema.optional() : valueSchema,
+        secretType: secretTypeSchema.default("GENERIC"),
+      },
       "tensordock.GenericSecret",
     );
     return failures.length > 0 ? { inputs, failures } : { inputs };
@@ -62,6 +70,12 @@ const provider = {
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult<GenericSecretOutputs>> {
     const args = checkedInputs.parse(inputs);
     const context = `creating ${describe(RESOURCE, args.name)}`;
+    if (args.value === undefined) {
+      throw new TensorDockResourceError(
+        `${context}: value is required: TensorDock never returns a secret's value, so a new secret needs the ` +
+          "value declared in the program (without ignoreChanges on value)",
+      );
+    }
     const ctx = remote(args.connection, context);
     // A write-only value cannot be compared: a new secret with our name and type is the one we sent.
     const secret = await createOrAdopt(ctx, { name: args.name, type: args.secretType, value: args.value }, async () => true);

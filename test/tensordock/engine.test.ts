@@ -12,7 +12,14 @@ const COMMANDS = { up, refresh, destroy } as const;
 
 interface Spec {
   keys?: { resource: string; name: string; publicKey: string; import?: string }[];
-  secrets?: { resource: string; name: string; value: string; secretType?: "GENERIC" | "SECRET"; import?: string }[];
+  secrets?: {
+    resource: string;
+    name: string;
+    value?: string;
+    secretType?: "GENERIC" | "SECRET";
+    import?: string;
+    ignoreValue?: boolean;
+  }[];
 }
 
 /** One stack of the fixture against one sandbox, with every line the engine, host and sandbox wrote. */
@@ -168,6 +175,15 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
     expect(stack.sandbox.secrets().filter((s) => s.name === "fleet-key-1")).toHaveLength(1);
   });
 
+  it("keeps every value and the connection out of the state's plain outputs", async () => {
+    const state = await stack.state();
+    for (const resource of state.resources.filter((r) => r.type.includes("tensordock"))) {
+      const plain = Object.entries(resource.outputs).filter(([k]) => !(resource.secretOutputs ?? []).includes(k));
+      expect(findLeak(JSON.stringify(plain), [token, ...values, changed])).toBeUndefined();
+      if (resource.type.endsWith(":GenericSecret")) expect(resource.secretOutputs).toContain("value");
+    }
+  });
+
   it("destroys everything, leaving the sandbox empty", async () => {
     const summary = await stack.run("destroy", spec(current));
     expect(summary).toMatchObject({ deleted: 6, failed: 0 });
@@ -227,6 +243,43 @@ describe("the TensorDock resources through the engine", () => {
     expect(failures).toContain("tensordock:GenericSecret bad-type: check failed: secretType:");
     expect(error.summary.failed).toBe(3);
     expect(stack.sandbox.stats().total).toBe(0);
+  });
+
+  it("reports a rejected token by where to set it, never the token itself", async () => {
+    const stack = await newStack();
+    const wrong = canary("WrongToken");
+    const error = await failure(
+      stack.run("up", { secrets: [{ resource: "s", name: "n", value: "v" }] }, { env: {
+        TD_SPEC: JSON.stringify({ secrets: [{ resource: "s", name: "n", value: "v" }] }),
+        TENSORDOCK_API_TOKEN: wrong,
+        TENSORDOCK_BASE_URL: stack.sandbox.baseUrl,
+      } }),
+    );
+    expect(error.message).toContain("401 from TensorDock GET /secrets");
+    expect(error.message).toContain("TENSORDOCK_API_TOKEN");
+    const text = [error.message, ...error.summary.failures, ...stack.lines, ...stack.hostLines, ...stack.sandboxLines].join("\n");
+    expect(findLeak(text, [wrong, stack.sandbox.apiToken])).toBeUndefined();
+    expect(stack.sandbox.secrets()).toEqual([]);
+  });
+
+  it("imports a generic secret with its value ignored, then adopts the declared value without calling the API", async () => {
+    const stack = await newStack();
+    const existing = await stack.client().create({ name: "legacy-token", type: "SECRET", value: "remote-value" });
+    const declared = { resource: "s", name: "legacy-token", value: "declared-value", secretType: "SECRET" as const };
+    const strict = await failure(stack.run("up", { secrets: [{ ...declared, import: existing.id }] }));
+    expect(strict.message).toContain("inputs to import do not match the existing resource");
+    const imported = await stack.run("up", { secrets: [{ ...declared, import: existing.id, ignoreValue: true }] });
+    expect(imported).toMatchObject({ imported: 1, failed: 0 });
+    const before = stack.sandbox.stats().total;
+    const adopted = await stack.run("up", { secrets: [declared] });
+    expect(adopted).toMatchObject({ updated: 1, replaced: 0 });
+    expect(stack.sandbox.stats().total).toBe(before);
+    expect((await stack.state()).resources.find((r) => r.name === "s")?.outputs.value).toBe("declared-value");
+    const rotated = await stack.run("up", { secrets: [{ ...declared, value: "rotated" }] });
+    expect(rotated).toMatchObject({ replaced: 1 });
+    expect(stack.sandbox.secrets().map((s) => s.id)).not.toContain(existing.id);
+    await stack.run("destroy", { secrets: [declared] });
+    expect(stack.sandbox.secrets()).toEqual([]);
   });
 
   it("adopts an existing SSH key with the import option and then manages it", async () => {

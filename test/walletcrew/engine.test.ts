@@ -125,7 +125,7 @@ describe("TenantSecret through the engine and the real provider host", () => {
     const from = sandboxLog.length;
     const summary = await life.run(up, { WC_VALUE: VALUE_2, WC_KEY: "app-signing-key-2" });
     expect(summary).toMatchObject({ replaced: 1, failed: 0 });
-    const writes = sandboxLog.slice(from).filter((line) => / (PUT|DELETE) .* 204 /.test(line));
+    const writes = sandboxLog.slice(from).filter((line) => /^(PUT|DELETE) .* 204 /.test(line));
     expect(writes.map((line) => line.split(" ")[0])).toEqual(["PUT", "DELETE"]);
     expect(keysOf("demo")).toEqual(["app-signing-key-2"]);
     expect(await client().retrieve("app-signing-key-2")).toBe(VALUE_2);
