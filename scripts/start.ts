@@ -7,19 +7,22 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { up } from "../engine";
+import { DEFAULT_ENGINE_PASSPHRASE, up } from "../engine";
 import { type Sandbox, startSandbox } from "../sandbox";
 import { summarizeSandbox } from "./summary";
 
 const root = path.resolve(__dirname, "..", "..");
-const work = path.join(root, ".secretstack");
+// Where the sandbox data, the stack state and the Pulumi backend live. SECRETSTACK_HOME moves them (tests
+// use a temporary directory); the default keeps them beside the project, ignored by git.
+const work = path.resolve(process.env.SECRETSTACK_HOME ?? path.join(root, ".secretstack"));
 const programDir = path.join(root, "examples", "quickstart");
 
 /**
- * The passphrase of the local stack's secrets. It protects nothing but sandbox demo values on this machine,
- * which is why it may be written here; real stacks use their own secrets provider.
+ * The passphrase of the local stack's secrets, the engine's documented default. It protects nothing but
+ * sandbox demo values on this machine, which is why it may be written down; real stacks use their own
+ * secrets provider.
  */
-export const LOCAL_ONLY_PASSPHRASE = "secretstack-local-only-passphrase";
+const LOCAL_ONLY_PASSPHRASE = DEFAULT_ENGINE_PASSPHRASE;
 
 function sandboxEnv(sandbox: Sandbox): Record<string, string> {
   return {
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
     const env = sandboxEnv(sandbox);
     process.stdout.write(
       `Sandbox: TensorDock ${sandbox.tensordock.baseUrl}, The Wallet Crew ${sandbox.walletcrew.baseUrl}, ` +
-        `NetActuate ${sandbox.netactuate.baseUrl} (data in .secretstack/sandbox)\n\n`,
+        `NetActuate ${sandbox.netactuate.baseUrl} (data in ${path.relative(root, path.join(work, "sandbox")) || "."})\n\n`,
     );
     if (hasCli) await deployWithCli({ ...process.env, ...env });
     else await deployWithEngine(env);
