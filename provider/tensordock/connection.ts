@@ -3,8 +3,18 @@
  * (`tensordock:*`), then the environment (`TENSORDOCK_*`). Resolved at call time, never captured.
  */
 import { z } from "zod";
-import { TENSORDOCK_DEFAULT_BASE_URL, TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE, TensorDockClient } from "../../sdk/tensordock";
-import { accountKey, type ConfigureRequest, MissingCredentialError, recordConfig, resolveSetting } from "../common";
+import {
+  TENSORDOCK_DEFAULT_BASE_URL,
+  TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
+  TensorDockClient,
+} from "../../sdk/tensordock";
+import {
+  accountKey,
+  type ConfigureRequest,
+  MissingCredentialError,
+  recordConfig,
+  resolveSetting,
+} from "../common";
 
 const API_TOKEN = { configKey: "tensordock:apiToken", envVar: "TENSORDOCK_API_TOKEN" } as const;
 const BASE_URL = { configKey: "tensordock:baseUrl", envVar: "TENSORDOCK_BASE_URL" } as const;
@@ -14,7 +24,11 @@ const REQUESTS_PER_MINUTE = {
 } as const;
 
 /** The stack config keys every TensorDock provider records in `configure`. */
-export const TENSORDOCK_CONFIG_KEYS = [API_TOKEN.configKey, BASE_URL.configKey, REQUESTS_PER_MINUTE.configKey];
+export const TENSORDOCK_CONFIG_KEYS = [
+  API_TOKEN.configKey,
+  BASE_URL.configKey,
+  REQUESTS_PER_MINUTE.configKey,
+];
 
 /** Records the TensorDock stack config; never throws (see provider/common). */
 export function configureTensorDock(req: ConfigureRequest | undefined): void {
@@ -27,7 +41,9 @@ const baseUrl = z
   .refine((text) => {
     try {
       const url = new URL(text);
-      return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === "";
+      return (
+        (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === ""
+      );
     } catch {
       return false;
     }
@@ -37,7 +53,10 @@ const baseUrl = z
 /** The `connection` arg: overrides for one resource. Strict, so a misspelled field fails at preview. */
 export const connectionSchema = z
   .object({
-    apiToken: z.string({ error: "must be a string" }).min(1, "must not be empty; omit it to use config or environment").optional(),
+    apiToken: z
+      .string({ error: "must be a string" })
+      .min(1, "must not be empty; omit it to use config or environment")
+      .optional(),
     baseUrl: baseUrl.optional(),
   })
   .strict();
@@ -71,8 +90,12 @@ function requestsPerMinute(): number | false {
 /** Resolves token, base URL and pace; throws `MissingCredentialError` naming every place to set the token. */
 export function resolveConnection(connection: TensorDockConnection | undefined): ResolvedConnection {
   const apiToken = resolveSetting(connection?.apiToken, API_TOKEN);
-  if (apiToken === undefined) throw new MissingCredentialError("TensorDock", "API token", API_TOKEN, "apiToken");
-  const url = (resolveSetting(connection?.baseUrl, BASE_URL) ?? TENSORDOCK_DEFAULT_BASE_URL).replace(/\/+$/, "");
+  if (apiToken === undefined)
+    throw new MissingCredentialError("TensorDock", "API token", API_TOKEN, "apiToken");
+  const url = (resolveSetting(connection?.baseUrl, BASE_URL) ?? TENSORDOCK_DEFAULT_BASE_URL).replace(
+    /\/+$/,
+    "",
+  );
   return {
     apiToken,
     baseUrl: url,
@@ -86,6 +109,7 @@ export function clientFor(resolved: ResolvedConnection): TensorDockClient {
   return new TensorDockClient({
     apiToken: resolved.apiToken,
     baseUrl: resolved.baseUrl,
-    rateLimit: resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
+    rateLimit:
+      resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
   });
 }

@@ -8,7 +8,13 @@ import { type CheckResult, isUnknown, SCHEMA_VERSION } from "../common";
 import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, secretTypeSchema, valueSchema } from "./inputs";
-import { createOrAdopt, deleteSecret, failAfterCreate, findSecret, TensorDockResourceError } from "./lifecycle";
+import {
+  createOrAdopt,
+  deleteSecret,
+  failAfterCreate,
+  findSecret,
+  TensorDockResourceError,
+} from "./lifecycle";
 import { defined, type GenericSecretOutputs, upgradeGenericSecret } from "./state";
 
 const RESOURCE = "GenericSecret";
@@ -31,8 +37,12 @@ const provider = {
    * Validates and normalizes inputs without any network call; each failure names its property. A value may
    * be absent only where the previous inputs have none either: an imported secret whose value is ignored.
    */
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult<Record<string, unknown>>> {
-    const valueUnknowable = news.value === undefined && olds.value === undefined && typeof olds.name === "string";
+  async check(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<CheckResult<Record<string, unknown>>> {
+    const valueUnknowable =
+      news.value === undefined && olds.value === undefined && typeof olds.name === "string";
     const { inputs, failures } = checkArgs(
       news,
       {
@@ -49,7 +59,11 @@ const provider = {
    * Pure: a new name, type or value replaces (the API has no update), deleting first when the name stays.
    * A new connection alone, or a value declared for a secret whose value was never known (an import), updates.
    */
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  async diff(
+    _id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.DiffResult> {
     const old = upgradeGenericSecret(olds);
     const replaces: string[] = [];
     if (isUnknown(news.name) || news.name !== old.name) replaces.push("name");
@@ -78,10 +92,16 @@ const provider = {
     }
     const ctx = remote(args.connection, context);
     // A write-only value cannot be compared: a new secret with our name and type is the one we sent.
-    const secret = await createOrAdopt(ctx, { name: args.name, type: args.secretType, value: args.value }, async () => true);
+    const secret = await createOrAdopt(
+      ctx,
+      { name: args.name, type: args.secretType, value: args.value },
+      async () => true,
+    );
     try {
       if (secret.type !== undefined && secret.type !== args.secretType) {
-        throw new TensorDockResourceError(`${context}: TensorDock answered with a ${secret.type} secret instead of ${args.secretType}`);
+        throw new TensorDockResourceError(
+          `${context}: TensorDock answered with a ${secret.type} secret instead of ${args.secretType}`,
+        );
       }
       return { id: secret.id, outs: outputsOf(args) };
     } catch (error) {
@@ -93,26 +113,54 @@ const provider = {
    * Establishes existence by id (refresh, `import`); returns an empty id when the secret is gone. The value
    * cannot be read back: the one in state (if any) is kept.
    */
-  async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult<Partial<GenericSecretOutputs>>> {
+  async read(
+    id: string,
+    props: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.ReadResult<Partial<GenericSecretOutputs>>> {
     const old = upgradeGenericSecret(props);
     const ctx = remote(old.connection, `reading ${describe(RESOURCE, old.name, id)}`);
     const secret = await findSecret(ctx, id);
     if (secret === undefined) return { id: "", props: {} };
     if (secret.type === "SSHKEY") {
-      throw new TensorDockResourceError(`${ctx.context}: secret ${id} is an SSH key; declare it as tensordock.SshKey`);
+      throw new TensorDockResourceError(
+        `${ctx.context}: secret ${id} is an SSH key; declare it as tensordock.SshKey`,
+      );
     }
-    const secretType = secret.type === "GENERIC" || secret.type === "SECRET" ? secret.type : (old.secretType ?? "GENERIC");
+    const secretType =
+      secret.type === "GENERIC" || secret.type === "SECRET" ? secret.type : (old.secretType ?? "GENERIC");
     const name = secret.name !== "" ? secret.name : old.name;
-    if (name === undefined) throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no name for this secret`);
-    const outs = defined({ name, secretType, value: old.value, connection: old.connection, schemaVersion: SCHEMA_VERSION });
-    return { id, props: outs, inputs: defined({ name, secretType, value: old.value, connection: old.connection }) };
+    if (name === undefined)
+      throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no name for this secret`);
+    const outs = defined({
+      name,
+      secretType,
+      value: old.value,
+      connection: old.connection,
+      schemaVersion: SCHEMA_VERSION,
+    });
+    return {
+      id,
+      props: outs,
+      inputs: defined({ name, secretType, value: old.value, connection: old.connection }),
+    };
   },
 
   /** Records a new connection (or an imported secret's declared value) in state; never calls the API. */
-  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult<GenericSecretOutputs>> {
+  async update(
+    _id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult<GenericSecretOutputs>> {
     const old = upgradeGenericSecret(olds);
     const args = checkedInputs.parse(news);
-    return { outs: outputsOf({ ...args, name: old.name ?? args.name, secretType: old.secretType ?? args.secretType, value: old.value ?? args.value }) };
+    return {
+      outs: outputsOf({
+        ...args,
+        name: old.name ?? args.name,
+        secretType: old.secretType ?? args.secretType,
+        value: old.value ?? args.value,
+      }),
+    };
   },
 
   /** Deletes by id; a 404 counts as deleted. */

@@ -1,6 +1,7 @@
 /** The `tensordock.GenericSecret` resource: a write-only `GENERIC` or `SECRET` value in TensorDock. */
 import * as pulumi from "@pulumi/pulumi";
 import type { TensorDockConnectionArgs } from "./args";
+
 import provider = require("./genericSecret.provider");
 
 /** Arguments of {@link GenericSecret}. Every change except `connection` replaces the secret (no update). */

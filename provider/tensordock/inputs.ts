@@ -25,16 +25,18 @@ export const nameSchema = z
 export const publicKeySchema = z
   .string({
     error: (issue) =>
-      issue.input === undefined ? "is required: an OpenSSH public key on one line (the .pub file)" : "must be a string",
+      issue.input === undefined
+        ? "is required: an OpenSSH public key on one line (the .pub file)"
+        : "must be a string",
   })
   .transform((text, ctx) => {
-  const parsed = parseOpenSshPublicKey(text);
-  if (!parsed.ok) {
-    ctx.addIssue({ code: "custom", message: parsed.reason });
-    return z.NEVER;
-  }
-  return parsed.key.line;
-});
+    const parsed = parseOpenSshPublicKey(text);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: "custom", message: parsed.reason });
+      return z.NEVER;
+    }
+    return parsed.key.line;
+  });
 
 /** A generic secret's value: 1 byte to 64 KiB. */
 export const valueSchema = z
@@ -67,7 +69,10 @@ function prefixed(failures: CheckFailure[], prefix: string): CheckFailure[] {
 function checkConnection(value: unknown): { value: unknown; failures: CheckFailure[] } {
   if (value === undefined || isUnknown(value)) return { value, failures: [] };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { value, failures: [{ property: "connection", reason: "must be an object { apiToken?, baseUrl? }" }] };
+    return {
+      value,
+      failures: [{ property: "connection", reason: "must be an object { apiToken?, baseUrl? }" }],
+    };
   }
   const known: Record<string, unknown> = {};
   const unknown: Record<string, unknown> = {};
@@ -76,7 +81,8 @@ function checkConnection(value: unknown): { value: unknown; failures: CheckFailu
     else if (v !== undefined) known[k] = v;
   }
   const parsed = connectionSchema.safeParse(known);
-  if (!parsed.success) return { value, failures: prefixed(unknownKeyFailures(parsed.error, "connection"), "connection") };
+  if (!parsed.success)
+    return { value, failures: prefixed(unknownKeyFailures(parsed.error, "connection"), "connection") };
   return { value: { ...parsed.data, ...unknown }, failures: [] };
 }
 
@@ -86,7 +92,10 @@ function unknownKeyFailures(error: z.ZodError, what: string): CheckFailure[] {
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        failures.push({ property: [...issue.path.map(String), key].join("."), reason: `is not an argument of ${what}` });
+        failures.push({
+          property: [...issue.path.map(String), key].join("."),
+          reason: `is not an argument of ${what}`,
+        });
       }
     } else {
       failures.push(...zodFailures(new z.ZodError([issue])));
@@ -125,7 +134,10 @@ export function checkArgs(
   for (const key of Object.keys(news)) {
     if (key === "__provider" || key === "connection" || key in args) continue;
     if (news[key] === undefined) continue;
-    failures.push({ property: key, reason: `is not an argument of ${resource} (arguments: ${Object.keys(args).join(", ")}, connection)` });
+    failures.push({
+      property: key,
+      reason: `is not an argument of ${resource} (arguments: ${Object.keys(args).join(", ")}, connection)`,
+    });
   }
   return { inputs, failures };
 }

@@ -1,8 +1,8 @@
 /** Lookups: read what exists in TensorDock without managing it. */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { withContext } from "./lifecycle";
 import { clientFor, configureTensorDock, connectionSchema, resolveConnection } from "./connection";
+import { withContext } from "./lifecycle";
 
 /** Arguments of {@link getSecrets}. */
 export interface GetSecretsArgs {
@@ -29,7 +29,10 @@ export async function getSecrets(args: GetSecretsArgs = {}): Promise<TensorDockS
     connection = args.connection === undefined ? undefined : connectionSchema.parse(args.connection);
   } catch (error) {
     const issue = error instanceof z.ZodError ? error.issues[0] : undefined;
-    throw withContext(context, new Error(`connection.${issue?.path.join(".") ?? ""} ${issue?.message ?? "is invalid"}`));
+    throw withContext(
+      context,
+      new Error(`connection.${issue?.path.join(".") ?? ""} ${issue?.message ?? "is invalid"}`),
+    );
   }
   // In a program the stack config is read from the runtime (the provider host gets it through configure).
   configureTensorDock({ config: { get: (key) => pulumi.runtime.getConfig(key) } });

@@ -68,13 +68,21 @@ export function parseOpenSshPublicKey(text: string, options: { policy?: boolean 
   const tokens = trimmed.split(/[ \t]+/);
   const [algorithm, data, ...commentTokens] = tokens;
   if (algorithm === undefined || data === undefined) return { ok: false, reason: `must be ${EXPECTED}` };
-  const rule = policy ? ALGORITHMS[algorithm] : (ALGORITHMS[algorithm] ?? (algorithm === "ssh-dss" ? {} : undefined));
+  const rule = policy
+    ? ALGORITHMS[algorithm]
+    : (ALGORITHMS[algorithm] ?? (algorithm === "ssh-dss" ? {} : undefined));
   if (rule === undefined) {
     if (algorithm.startsWith("sk-")) {
-      return { ok: false, reason: "security-key (sk-…) public keys are not supported; use an ed25519 or RSA key" };
+      return {
+        ok: false,
+        reason: "security-key (sk-…) public keys are not supported; use an ed25519 or RSA key",
+      };
     }
     if (algorithm === "ssh-dss") {
-      return { ok: false, reason: "DSA keys are refused (OpenSSH disabled them); use ssh-ed25519 or ssh-rsa" };
+      return {
+        ok: false,
+        reason: "DSA keys are refused (OpenSSH disabled them); use ssh-ed25519 or ssh-rsa",
+      };
     }
     return {
       ok: false,
@@ -85,16 +93,23 @@ export function parseOpenSshPublicKey(text: string, options: { policy?: boolean 
   try {
     key = sshpk.parseKey(`${algorithm} ${data}`, "ssh");
   } catch {
-    return { ok: false, reason: `holds key data that is not a valid ${algorithm} key (truncated or altered?)` };
+    return {
+      ok: false,
+      reason: `holds key data that is not a valid ${algorithm} key (truncated or altered?)`,
+    };
   }
   if (policy && rule.minBits !== undefined && key.size < rule.minBits) {
-    return { ok: false, reason: `is a ${key.size}-bit RSA key; use at least ${rule.minBits} bits, or ssh-ed25519` };
+    return {
+      ok: false,
+      reason: `is a ${key.size}-bit RSA key; use at least ${rule.minBits} bits, or ssh-ed25519`,
+    };
   }
   const comment = commentTokens.join(" ");
   // key.toString("ssh") writes the canonical base64 (and a placeholder comment when none): keep its first two parts.
   const [canonicalType = algorithm, canonicalData = data] = key.toString("ssh").split(" ");
   const parsed: ParsedPublicKey = {
-    line: comment === "" ? `${canonicalType} ${canonicalData}` : `${canonicalType} ${canonicalData} ${comment}`,
+    line:
+      comment === "" ? `${canonicalType} ${canonicalData}` : `${canonicalType} ${canonicalData} ${comment}`,
     keyType: canonicalType,
     keyBits: key.size,
     fingerprint: key.fingerprint("sha256").toString(),

@@ -5,17 +5,28 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type CheckResult, isUnknown } from "../common";
+import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, publicKeySchema } from "./inputs";
-import { createOrAdopt, deleteSecret, failAfterCreate, findSecret, TensorDockResourceError, withContext } from "./lifecycle";
-import { describe, remote, sameConnection } from "./common";
+import {
+  createOrAdopt,
+  deleteSecret,
+  failAfterCreate,
+  findSecret,
+  TensorDockResourceError,
+  withContext,
+} from "./lifecycle";
 import { parseOpenSshPublicKey } from "./publicKey";
 import { defined, type SshKeyOutputs, sshKeyOutputs, upgradeSshKey } from "./state";
 
 const RESOURCE = "SshKey";
 
 /** The checked inputs `create` receives. */
-const createInputs = z.object({ name: z.string(), publicKey: z.string(), connection: connectionSchema.optional() });
+const createInputs = z.object({
+  name: z.string(),
+  publicKey: z.string(),
+  connection: connectionSchema.optional(),
+});
 
 /** The normalized line of a key read back from TensorDock, or undefined when it does not parse. */
 function normalizedLine(value: string | undefined): string | undefined {
@@ -31,13 +42,24 @@ const provider = {
   },
 
   /** Validates and normalizes inputs without any network call; each failure names its property. */
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult<Record<string, unknown>>> {
-    const { inputs, failures } = checkArgs(news, { name: nameSchema, publicKey: publicKeySchema }, "tensordock.SshKey");
+  async check(
+    _olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<CheckResult<Record<string, unknown>>> {
+    const { inputs, failures } = checkArgs(
+      news,
+      { name: nameSchema, publicKey: publicKeySchema },
+      "tensordock.SshKey",
+    );
     return failures.length > 0 ? { inputs, failures } : { inputs };
   },
 
   /** Pure: a new name or key replaces (the API has no update), deleting first when the name stays; a new connection alone updates. */
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  async diff(
+    _id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.DiffResult> {
     const old = upgradeSshKey(olds);
     const replaces: string[] = [];
     if (isUnknown(news.name) || news.name !== old.name) replaces.push("name");
@@ -56,13 +78,21 @@ const provider = {
     const args = createInputs.parse(inputs);
     const context = `creating ${describe(RESOURCE, args.name)}`;
     const ctx = remote(args.connection, context);
-    const secret = await createOrAdopt(ctx, { name: args.name, type: "SSHKEY", value: args.publicKey }, async (candidate) => {
-      const line = normalizedLine(candidate.value) ?? normalizedLine((await ctx.client.retrieve(candidate.id).catch(() => undefined))?.value);
-      return line === args.publicKey;
-    });
+    const secret = await createOrAdopt(
+      ctx,
+      { name: args.name, type: "SSHKEY", value: args.publicKey },
+      async (candidate) => {
+        const line =
+          normalizedLine(candidate.value) ??
+          normalizedLine((await ctx.client.retrieve(candidate.id).catch(() => undefined))?.value);
+        return line === args.publicKey;
+      },
+    );
     try {
       if (secret.type !== undefined && secret.type !== "SSHKEY") {
-        throw new TensorDockResourceError(`${context}: TensorDock answered with a ${secret.type} secret instead of an SSHKEY`);
+        throw new TensorDockResourceError(
+          `${context}: TensorDock answered with a ${secret.type} secret instead of an SSHKEY`,
+        );
       }
       return { id: secret.id, outs: sshKeyOutputs(args.name, args.publicKey, args.connection) };
     } catch (error) {
@@ -71,7 +101,10 @@ const provider = {
   },
 
   /** Establishes existence by id (refresh, `import`); returns an empty id when the key is gone. */
-  async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult<Partial<SshKeyOutputs>>> {
+  async read(
+    id: string,
+    props: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.ReadResult<Partial<SshKeyOutputs>>> {
     const old = upgradeSshKey(props);
     const ctx = remote(old.connection, `reading ${describe(RESOURCE, old.name, id)}`);
     const secret = await findSecret(ctx, id);
@@ -90,7 +123,8 @@ const provider = {
       } catch (error) {
         throw withContext(ctx.context, error);
       }
-      if (line === undefined) throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no readable public key`);
+      if (line === undefined)
+        throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no readable public key`);
     }
     const name = secret.name !== "" ? secret.name : old.name;
     const publicKey = line ?? old.publicKey;
@@ -98,11 +132,19 @@ const provider = {
       throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no name or key for this secret`);
     }
     const outs = sshKeyOutputs(name, publicKey, old.connection);
-    return { id, props: outs, inputs: defined({ name: outs.name, publicKey: outs.publicKey, connection: outs.connection }) };
+    return {
+      id,
+      props: outs,
+      inputs: defined({ name: outs.name, publicKey: outs.publicKey, connection: outs.connection }),
+    };
   },
 
   /** Records a new connection in state; never calls the API (every other change replaces). */
-  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult<SshKeyOutputs>> {
+  async update(
+    _id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult<SshKeyOutputs>> {
     const old = upgradeSshKey(olds);
     const connection = news.connection === undefined ? undefined : connectionSchema.parse(news.connection);
     const name = old.name ?? z.string().parse(news.name);

@@ -1,6 +1,7 @@
 /** The `tensordock.SshKey` resource: an OpenSSH public key stored as a TensorDock `SSHKEY` secret. */
 import * as pulumi from "@pulumi/pulumi";
 import type { TensorDockConnectionArgs } from "./args";
+
 import provider = require("./sshKey.provider");
 
 /** Arguments of {@link SshKey}. Every change except `connection` replaces the key (the API has no update). */

@@ -1,5 +1,8 @@
 /** The TensorDock Secrets API v2 emulator. */
-export { SECRET_TYPES as TENSORDOCK_SANDBOX_SECRET_TYPES, type SecretSummary as TensorDockSandboxSecret } from "./records";
+export {
+  SECRET_TYPES as TENSORDOCK_SANDBOX_SECRET_TYPES,
+  type SecretSummary as TensorDockSandboxSecret,
+} from "./records";
 export {
   startTensorDockSandbox,
   TENSORDOCK_API_PREFIX,

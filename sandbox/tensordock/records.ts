@@ -68,7 +68,9 @@ export class SecretRecords {
 
   /** Every secret in creation order, values opened only when `withValues` asks for them. */
   list(withValues: (type: SecretType) => boolean = () => false): (SecretSummary & { value?: string })[] {
-    const rows = this.store.db.prepare("SELECT id, name, type, value FROM secrets ORDER BY seq").all() as unknown as Row[];
+    const rows = this.store.db
+      .prepare("SELECT id, name, type, value FROM secrets ORDER BY seq")
+      .all() as unknown as Row[];
     return rows.map((row) => this.toRecord(row, withValues));
   }
 

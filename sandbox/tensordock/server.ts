@@ -70,7 +70,9 @@ function bearerOf(request: FastifyRequest): string | undefined {
 }
 
 /** Starts the TensorDock emulator on loopback and resolves once it listens. */
-export async function startTensorDockSandbox(options: TensorDockSandboxOptions = {}): Promise<TensorDockSandbox> {
+export async function startTensorDockSandbox(
+  options: TensorDockSandboxOptions = {},
+): Promise<TensorDockSandbox> {
   const dialect = options.dialect ?? "seed";
   const tokens = options.tokens ?? [`td_${randomBytes(24).toString("base64url")}`];
   const apiToken = tokens[0];
@@ -102,7 +104,9 @@ export async function startTensorDockSandbox(options: TensorDockSandboxOptions =
       reply.header("www-authenticate", 'Bearer realm="TensorDock"');
       throw new SandboxHttpError(
         401,
-        token === undefined ? "missing bearer token: send Authorization: Bearer <token>" : "the bearer token is not valid",
+        token === undefined
+          ? "missing bearer token: send Authorization: Bearer <token>"
+          : "the bearer token is not valid",
       );
     }
   });
@@ -119,7 +123,12 @@ export async function startTensorDockSandbox(options: TensorDockSandboxOptions =
 
   app.post(`${TENSORDOCK_API_PREFIX}/secrets`, async (request, reply) => {
     const result = validateCreate(request.body, dialect);
-    if (!result.ok) throw new SandboxHttpError(400, "the secret is invalid", result.fields);
+    if (!result.ok) {
+      const summary = Object.entries(result.fields).map(
+        ([field, messages]) => `${field} ${messages.join("; ")}`,
+      );
+      throw new SandboxHttpError(400, `invalid request: ${summary.join("; ")}`, result.fields);
+    }
     const created = records.insert(result.input);
     if (app.sandbox.afterCommit(request, reply)) return reply;
     return reply.code(201).send(renderCreated(created, dialect));

@@ -23,7 +23,9 @@ function seedItem(secret: Renderable): Record<string, unknown> {
 /** `GET /secrets`. */
 export function renderList(secrets: Renderable[], dialect: TensorDockDialect): unknown {
   const items =
-    dialect === "seed" ? secrets.map(seedItem) : secrets.map((s) => ({ type: s.type, id: s.id, name: s.name }));
+    dialect === "seed"
+      ? secrets.map(seedItem)
+      : secrets.map((s) => ({ type: s.type, id: s.id, name: s.name }));
   return { data: { secrets: items } };
 }
 

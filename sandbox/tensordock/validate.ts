@@ -75,7 +75,8 @@ export function validateCreate(body: unknown, dialect: TensorDockDialect): Creat
   if (typeof name !== "string") add("data.attributes.name", "is required and must be a string");
   else {
     const chars = [...name].length;
-    if (chars < 1 || chars > NAME_MAX_CHARS) add("data.attributes.name", `must be 1 to ${NAME_MAX_CHARS} characters`);
+    if (chars < 1 || chars > NAME_MAX_CHARS)
+      add("data.attributes.name", `must be 1 to ${NAME_MAX_CHARS} characters`);
   }
 
   const required = dialect === "seed" ? "secret_type" : "type";
@@ -96,10 +97,18 @@ export function validateCreate(body: unknown, dialect: TensorDockDialect): Creat
   else if (Buffer.byteLength(value, "utf8") > VALUE_MAX_BYTES) {
     add("data.attributes.value", `must be at most ${VALUE_MAX_BYTES} bytes (UTF-8)`);
   } else if (type === "SSHKEY" && !isOpenSshPublicKey(value)) {
-    add("data.attributes.value", "must be an OpenSSH public key on one line: '<algorithm> <base64> [comment]'");
+    add(
+      "data.attributes.value",
+      "must be an OpenSSH public key on one line: '<algorithm> <base64> [comment]'",
+    );
   }
 
-  if (Object.keys(fields).length > 0 || typeof name !== "string" || typeof value !== "string" || type === undefined) {
+  if (
+    Object.keys(fields).length > 0 ||
+    typeof name !== "string" ||
+    typeof value !== "string" ||
+    type === undefined
+  ) {
     return { ok: false, fields };
   }
   return { ok: true, input: { name, type, value } };

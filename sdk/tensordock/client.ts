@@ -2,7 +2,14 @@
  * The TensorDock Secrets API v2 client: list, retrieve, create and delete secrets. Reads both shapes in use
  * (the seed OpenAPI's `attributes` and the vendor docs' flat fields) and writes the type under both names.
  */
-import { type Clock, type ErrorDescription, HttpClient, type RequestEvent, type RetryOptions, type Sleep } from "../core";
+import {
+  type Clock,
+  type ErrorDescription,
+  HttpClient,
+  type RequestEvent,
+  type RetryOptions,
+  type Sleep,
+} from "../core";
 import {
   createResponse,
   deleteResponse,
@@ -96,7 +103,12 @@ export class TensorDockClient {
 
   /** One secret by id; throws `NotFoundError` when it does not exist. `type` is absent in the vendor shape. */
   retrieve(id: string): Promise<TensorDockSecret> {
-    return this.http.request({ method: "GET", path: "/secrets/{id}", params: { id }, response: retrieveResponse });
+    return this.http.request({
+      method: "GET",
+      path: "/secrets/{id}",
+      params: { id },
+      response: retrieveResponse,
+    });
   }
 
   /**
@@ -123,6 +135,11 @@ export class TensorDockClient {
 
   /** Deletes a secret; throws `NotFoundError` when it does not exist (callers that want idempotence catch it). */
   async delete(id: string): Promise<void> {
-    await this.http.request({ method: "DELETE", path: "/secrets/{id}", params: { id }, response: deleteResponse });
+    await this.http.request({
+      method: "DELETE",
+      path: "/secrets/{id}",
+      params: { id },
+      response: deleteResponse,
+    });
   }
 }

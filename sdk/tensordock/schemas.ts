@@ -63,8 +63,14 @@ function typeOf(raw: RawSecret): string | undefined {
 }
 
 /** Normalizes a raw item; `fallback` fills name and type that a create answer may leave out. */
-export function normalizeSecret(raw: RawSecret, fallback: { name?: string; type?: string } = {}): TensorDockSecret {
-  const secret: TensorDockSecret = { id: raw.id, name: raw.attributes?.name ?? raw.name ?? fallback.name ?? "" };
+export function normalizeSecret(
+  raw: RawSecret,
+  fallback: { name?: string; type?: string } = {},
+): TensorDockSecret {
+  const secret: TensorDockSecret = {
+    id: raw.id,
+    name: raw.attributes?.name ?? raw.name ?? fallback.name ?? "",
+  };
   const type = typeOf(raw) ?? fallback.type;
   if (type !== undefined) secret.type = type;
   const value = raw.attributes?.value ?? raw.value;
@@ -101,7 +107,9 @@ export const retrieveResponse = z
   .transform((body): TensorDockSecret => ("data" in body ? body.data : body));
 
 /** `POST /secrets`: `{data: secret}`; only the id is required, name and type may be left out. */
-export const createResponse = z.union([z.object({ data: rawSecret }), rawSecret]).transform((body) => ("data" in body ? body.data : body));
+export const createResponse = z
+  .union([z.object({ data: rawSecret }), rawSecret])
+  .transform((body) => ("data" in body ? body.data : body));
 
 /** `DELETE /secrets/{id}`: `{data: {type: "success", message}}`; nothing in it is needed. */
 export const deleteResponse = z.unknown();

@@ -11,7 +11,10 @@ const PROVIDER = { __provider: "exports.handler = ...serialized..." };
 describe("SshKey check", () => {
   it("normalizes a public key to one canonical line and keeps the comment", async () => {
     const key = publicKeyLine("ed25519");
-    const result = await sshKey.check({}, { ...PROVIDER, name: "deploy", publicKey: `  ${key}   ops@fleet   laptop \n` });
+    const result = await sshKey.check(
+      {},
+      { ...PROVIDER, name: "deploy", publicKey: `  ${key}   ops@fleet   laptop \n` },
+    );
     expect(result.failures).toBeUndefined();
     expect(result.inputs).toEqual({ name: "deploy", publicKey: `${key} ops@fleet laptop` });
   });
@@ -29,10 +32,18 @@ describe("SshKey check", () => {
   it.each([
     ["garbage", "not a key at all", /key type/],
     ["truncated key data", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBik", /not a valid ssh-ed25519 key/],
-    ["a key type that does not match its data", `ssh-rsa ${publicKeyLine("ed25519").split(" ")[1]}`, /not a valid ssh-rsa key/],
+    [
+      "a key type that does not match its data",
+      `ssh-rsa ${publicKeyLine("ed25519").split(" ")[1]}`,
+      /not a valid ssh-rsa key/,
+    ],
     ["a 1024-bit RSA key", publicKeyLine("rsa1024"), /1024-bit RSA key; use at least 2048/],
     ["a DSA key", "ssh-dss AAAAB3NzaC1kc3MAAACBAP", /DSA keys are refused/],
-    ["a security-key key", "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t", /security-key/],
+    [
+      "a security-key key",
+      "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t",
+      /security-key/,
+    ],
     ["two keys on two lines", `${publicKeyLine()}\n${publicKeyLine()}`, /single line/],
     ["authorized_keys options", `no-pty ${publicKeyLine()}`, /authorized_keys options/],
     ["an empty string", "", /must not be empty/],
@@ -44,7 +55,9 @@ describe("SshKey check", () => {
   it("refuses a private key without repeating any of it", async () => {
     const privateKey = privateKeyText();
     const result = await sshKey.check({}, { name: "k", publicKey: privateKey });
-    expect(result.failures).toEqual([{ property: "publicKey", reason: expect.stringContaining("is a private key") }]);
+    expect(result.failures).toEqual([
+      { property: "publicKey", reason: expect.stringContaining("is a private key") },
+    ]);
     const body = privateKey.split("\n")[1] ?? "";
     expect(JSON.stringify(result.failures)).not.toContain(body.slice(0, 16));
   });
@@ -69,27 +82,48 @@ describe("SshKey check", () => {
     expect(unknownKey).toEqual({ inputs: { name: "k", publicKey: UNKNOWN, connection: UNKNOWN } });
     const badName = await sshKey.check({}, { name: "", publicKey: UNKNOWN });
     expect(badName.failures).toEqual([{ property: "name", reason: expect.any(String) }]);
-    const partial = await sshKey.check({}, { name: UNKNOWN, publicKey: publicKeyLine(), connection: { apiToken: UNKNOWN, baseUrl: "ftp://x" } });
-    expect(partial.failures).toEqual([{ property: "connection.baseUrl", reason: expect.stringContaining("http(s) URL") }]);
+    const partial = await sshKey.check(
+      {},
+      { name: UNKNOWN, publicKey: publicKeyLine(), connection: { apiToken: UNKNOWN, baseUrl: "ftp://x" } },
+    );
+    expect(partial.failures).toEqual([
+      { property: "connection.baseUrl", reason: expect.stringContaining("http(s) URL") },
+    ]);
   });
 
   it("checks connection fields strictly and strips a trailing slash from the base URL", async () => {
-    const ok = await sshKey.check({}, { name: "k", publicKey: publicKeyLine(), connection: { baseUrl: "http://127.0.0.1:9/api/v2/" } });
+    const ok = await sshKey.check(
+      {},
+      { name: "k", publicKey: publicKeyLine(), connection: { baseUrl: "http://127.0.0.1:9/api/v2/" } },
+    );
     expect(ok.inputs?.connection).toEqual({ baseUrl: "http://127.0.0.1:9/api/v2" });
-    const typo = await sshKey.check({}, { name: "k", publicKey: publicKeyLine(), connection: { token: "x" } });
-    expect(typo.failures).toEqual([{ property: "connection.token", reason: expect.stringContaining("is not an argument") }]);
+    const typo = await sshKey.check(
+      {},
+      { name: "k", publicKey: publicKeyLine(), connection: { token: "x" } },
+    );
+    expect(typo.failures).toEqual([
+      { property: "connection.token", reason: expect.stringContaining("is not an argument") },
+    ]);
   });
 });
 
 describe("GenericSecret check", () => {
   it("defaults the type to GENERIC and accepts SECRET", async () => {
-    expect((await genericSecret.check({}, { name: "n", value: "v" })).inputs).toEqual({ name: "n", value: "v", secretType: "GENERIC" });
-    expect((await genericSecret.check({}, { name: "n", value: "v", secretType: "SECRET" })).inputs?.secretType).toBe("SECRET");
+    expect((await genericSecret.check({}, { name: "n", value: "v" })).inputs).toEqual({
+      name: "n",
+      value: "v",
+      secretType: "GENERIC",
+    });
+    expect(
+      (await genericSecret.check({}, { name: "n", value: "v", secretType: "SECRET" })).inputs?.secretType,
+    ).toBe("SECRET");
   });
 
   it("names an unknown type, an empty value and a value over 64 KiB", async () => {
     const type = await genericSecret.check({}, { name: "n", value: "v", secretType: "SSHKEY" });
-    expect(type.failures).toEqual([{ property: "secretType", reason: expect.stringContaining("tensordock.SshKey") }]);
+    expect(type.failures).toEqual([
+      { property: "secretType", reason: expect.stringContaining("tensordock.SshKey") },
+    ]);
     const empty = await genericSecret.check({}, { name: "n", value: "" });
     expect(empty.failures).toEqual([{ property: "value", reason: "must not be empty" }]);
     const big = await genericSecret.check({}, { name: "n", value: "é".repeat(32 * 1024 + 1) });
@@ -106,10 +140,21 @@ describe("GenericSecret check", () => {
 
 describe("diff", () => {
   const key = publicKeyLine("ed25519", "a@b");
-  const old = { name: "k", publicKey: key, fingerprint: "SHA256:x", keyType: "ssh-ed25519", keyBits: 256, schemaVersion: 1 };
+  const old = {
+    name: "k",
+    publicKey: key,
+    fingerprint: "SHA256:x",
+    keyType: "ssh-ed25519",
+    keyBits: 256,
+    schemaVersion: 1,
+  };
 
   it("plans no change when nothing changed", async () => {
-    expect(await sshKey.diff("id", old, { name: "k", publicKey: key })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await sshKey.diff("id", old, { name: "k", publicKey: key })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("replaces a changed key, deleting first because the name stays", async () => {
@@ -130,7 +175,11 @@ describe("diff", () => {
   });
 
   it("updates, never replaces, when only the connection changes", async () => {
-    const diff = await sshKey.diff("id", { ...old, connection: { apiToken: "old" } }, { name: "k", publicKey: key, connection: { apiToken: "new" } });
+    const diff = await sshKey.diff(
+      "id",
+      { ...old, connection: { apiToken: "old" } },
+      { name: "k", publicKey: key, connection: { apiToken: "new" } },
+    );
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const same = await sshKey.diff("id", { ...old, connection: {} }, { name: "k", publicKey: key });
     expect(same.changes).toBe(false);
@@ -138,18 +187,26 @@ describe("diff", () => {
 
   it("replaces a generic secret whose value or type changed, and treats unknown values as changes", async () => {
     const stored = { name: "n", value: "v1", secretType: "GENERIC", schemaVersion: 1 };
-    expect(await genericSecret.diff("id", stored, { name: "n", value: "v2", secretType: "GENERIC" })).toEqual({
-      changes: true,
-      replaces: ["value"],
-      deleteBeforeReplace: true,
-    });
-    expect((await genericSecret.diff("id", stored, { name: "n", value: "v1", secretType: "SECRET" })).replaces).toEqual(["secretType"]);
-    expect((await genericSecret.diff("id", stored, { name: "n", value: UNKNOWN, secretType: "GENERIC" })).replaces).toEqual(["value"]);
+    expect(await genericSecret.diff("id", stored, { name: "n", value: "v2", secretType: "GENERIC" })).toEqual(
+      {
+        changes: true,
+        replaces: ["value"],
+        deleteBeforeReplace: true,
+      },
+    );
+    expect(
+      (await genericSecret.diff("id", stored, { name: "n", value: "v1", secretType: "SECRET" })).replaces,
+    ).toEqual(["secretType"]);
+    expect(
+      (await genericSecret.diff("id", stored, { name: "n", value: UNKNOWN, secretType: "GENERIC" })).replaces,
+    ).toEqual(["value"]);
   });
 
   it("adopts a declared value into an imported secret's state without replacing it", async () => {
     const imported = { name: "n", secretType: "GENERIC", schemaVersion: 1 };
-    expect(await genericSecret.diff("id", imported, { name: "n", value: "v", secretType: "GENERIC" })).toEqual({
+    expect(
+      await genericSecret.diff("id", imported, { name: "n", value: "v", secretType: "GENERIC" }),
+    ).toEqual({
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
@@ -174,13 +231,31 @@ describe("state upgrades", () => {
   });
 
   it("reads version-0 GenericSecret state, defaulting its type, and ignores malformed fields", () => {
-    expect(upgradeGenericSecret({ name: "n", value: "v" })).toEqual({ name: "n", value: "v", secretType: "GENERIC", schemaVersion: SCHEMA_VERSION });
-    expect(upgradeGenericSecret({ name: 3, secretType: "BOGUS", connection: "x" })).toEqual({ secretType: "GENERIC", schemaVersion: SCHEMA_VERSION });
+    expect(upgradeGenericSecret({ name: "n", value: "v" })).toEqual({
+      name: "n",
+      value: "v",
+      secretType: "GENERIC",
+      schemaVersion: SCHEMA_VERSION,
+    });
+    expect(upgradeGenericSecret({ name: 3, secretType: "BOGUS", connection: "x" })).toEqual({
+      secretType: "GENERIC",
+      schemaVersion: SCHEMA_VERSION,
+    });
   });
 
   it("diffs old version-0 state against new inputs without a spurious replacement", async () => {
     const key = publicKeyLine("ed25519", "c");
-    expect((await sshKey.diff("id", { name: "k", publicKey: key }, { name: "k", publicKey: key })).changes).toBe(false);
-    expect((await genericSecret.diff("id", { name: "n", value: "v" }, { name: "n", value: "v", secretType: "GENERIC" })).changes).toBe(false);
+    expect(
+      (await sshKey.diff("id", { name: "k", publicKey: key }, { name: "k", publicKey: key })).changes,
+    ).toBe(false);
+    expect(
+      (
+        await genericSecret.diff(
+          "id",
+          { name: "n", value: "v" },
+          { name: "n", value: "v", secretType: "GENERIC" },
+        )
+      ).changes,
+    ).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import {
   AuthenticationError,
   BadRequestError,
@@ -11,7 +12,6 @@ import {
 } from "../../sdk/core";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { listResponse, retrieveResponse } from "../../sdk/tensordock/schemas";
-import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { canary, findLeak, publicKeyLine } from "./helpers";
 
 const running: TensorDockSandbox[] = [];
@@ -42,7 +42,12 @@ describe.each(["seed", "vendor"] as const)("TensorDockClient against the %s dial
     const client = clientOf(sandbox);
     const key = publicKeyLine("ed25519", "ops@fleet");
     const ssh = await client.create({ name: "deploy", type: "SSHKEY", value: key });
-    expect(ssh).toEqual({ id: expect.any(String), name: "deploy", type: "SSHKEY", ...(dialect === "seed" ? { value: key } : {}) });
+    expect(ssh).toEqual({
+      id: expect.any(String),
+      name: "deploy",
+      type: "SSHKEY",
+      ...(dialect === "seed" ? { value: key } : {}),
+    });
     const generic = await client.create({ name: "token", type: "GENERIC", value: "s3cret-value" });
     expect(generic).toEqual({ id: expect.any(String), name: "token", type: "GENERIC" });
 
@@ -53,7 +58,12 @@ describe.each(["seed", "vendor"] as const)("TensorDockClient against the %s dial
     ]);
 
     const one = await client.retrieve(ssh.id);
-    expect(one).toEqual({ id: ssh.id, name: "deploy", value: key, ...(dialect === "seed" ? { type: "SSHKEY" } : {}) });
+    expect(one).toEqual({
+      id: ssh.id,
+      name: "deploy",
+      value: key,
+      ...(dialect === "seed" ? { type: "SSHKEY" } : {}),
+    });
     const hidden = await client.retrieve(generic.id);
     expect(hidden.value).toBeUndefined();
 
@@ -85,6 +95,9 @@ describe.each(["seed", "vendor"] as const)("TensorDockClient against the %s dial
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).fields).toEqual(["data.attributes.value"]);
+    expect((error as Error).message).toContain(
+      "data.attributes.value must be an OpenSSH public key on one line",
+    );
     expect(findLeak((error as Error).message, [value])).toBeUndefined();
     expect(sandbox.secrets()).toEqual([]);
   });
@@ -173,7 +186,11 @@ describe("TensorDockClient", () => {
 
 describe("TensorDock response schemas", () => {
   it("read list answers in every shape seen: nested, flat, bare arrays and numeric ids", () => {
-    const nested = { data: { secrets: [{ type: "secret", id: "a", attributes: { name: "n", secret_type: "SSHKEY", value: "k" } }] } };
+    const nested = {
+      data: {
+        secrets: [{ type: "secret", id: "a", attributes: { name: "n", secret_type: "SSHKEY", value: "k" } }],
+      },
+    };
     const flat = { data: { secrets: [{ type: "GENERIC", id: 7, name: "m" }] } };
     expect(listResponse.parse(nested)).toEqual([{ id: "a", name: "n", type: "SSHKEY", value: "k" }]);
     expect(listResponse.parse(flat)).toEqual([{ id: "7", name: "m", type: "GENERIC" }]);
@@ -185,7 +202,10 @@ describe("TensorDock response schemas", () => {
   });
 
   it("takes a flat lower-case type 'secret' as the resource kind, not the secret type", () => {
-    expect(retrieveResponse.parse({ data: { type: "secret", id: "i", name: "n" } })).toEqual({ id: "i", name: "n" });
+    expect(retrieveResponse.parse({ data: { type: "secret", id: "i", name: "n" } })).toEqual({
+      id: "i",
+      name: "n",
+    });
     expect(retrieveResponse.parse({ data: { type: "SECRET", id: "i", name: "n" } })).toEqual({
       id: "i",
       name: "n",

@@ -2,7 +2,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeploymentError, type EngineOptions, readState, type StackState, type Summary, destroy, refresh, up } from "../../engine";
+import {
+  DeploymentError,
+  destroy,
+  type EngineOptions,
+  readState,
+  refresh,
+  type StackState,
+  type Summary,
+  up,
+} from "../../engine";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { canary, findLeak, publicKeyLine, readTree } from "./helpers";
@@ -84,7 +93,11 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
   const token = canary("Token");
   const values = [canary("ValueA"), canary("ValueB"), canary("ValueC")];
   const changed = canary("ValueChanged");
-  const keys = [publicKeyLine("ed25519", "ops@fleet"), publicKeyLine("rsa2048", "ci@fleet"), publicKeyLine("ecdsa")];
+  const keys = [
+    publicKeyLine("ed25519", "ops@fleet"),
+    publicKeyLine("rsa2048", "ci@fleet"),
+    publicKeyLine("ecdsa"),
+  ];
   const spec = (secretValues: string[]): Spec => ({
     keys: keys.map((publicKey, i) => ({ resource: `key${i}`, name: `fleet-key-${i}`, publicKey })),
     secrets: secretValues.map((value, i) => ({
@@ -128,7 +141,9 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
 
   it("serializes each provider as a short require() of the installed package", async () => {
     const state = await stack.state();
-    const providers = new Set(state.resources.filter((r) => r.type.includes("tensordock")).map((r) => String(r.inputs.__provider)));
+    const providers = new Set(
+      state.resources.filter((r) => r.type.includes("tensordock")).map((r) => String(r.inputs.__provider)),
+    );
     expect(providers.size).toBe(2);
     for (const text of providers) {
       expect(text.length).toBeLessThan(400);
@@ -164,7 +179,9 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
     await stack.client().delete(victim?.id as string);
     const summary = await stack.run("refresh", spec(current));
     expect(summary).toMatchObject({ dropped: 1, drifted: 0, unchanged: 5 });
-    const names = (await stack.state()).resources.filter((r) => r.type.includes("tensordock")).map((r) => r.name);
+    const names = (await stack.state()).resources
+      .filter((r) => r.type.includes("tensordock"))
+      .map((r) => r.name);
     expect(names).not.toContain("key1");
     expect(names).toHaveLength(5);
   });
@@ -178,7 +195,9 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
   it("keeps every value and the connection out of the state's plain outputs", async () => {
     const state = await stack.state();
     for (const resource of state.resources.filter((r) => r.type.includes("tensordock"))) {
-      const plain = Object.entries(resource.outputs).filter(([k]) => !(resource.secretOutputs ?? []).includes(k));
+      const plain = Object.entries(resource.outputs).filter(
+        ([k]) => !(resource.secretOutputs ?? []).includes(k),
+      );
       expect(findLeak(JSON.stringify(plain), [token, ...values, changed])).toBeUndefined();
       if (resource.type.endsWith(":GenericSecret")) expect(resource.secretOutputs).toContain("value");
     }
@@ -217,7 +236,9 @@ describe("the TensorDock resources through the engine", () => {
   it("leaves exactly one secret, the one in state, when the sandbox commits a create and drops the answer", async () => {
     const stack = await newStack();
     stack.sandbox.faults.dropAfterCommit(1, { method: "POST" });
-    const summary = await stack.run("up", { secrets: [{ resource: "s", name: "dropped-answer", value: "v" }] });
+    const summary = await stack.run("up", {
+      secrets: [{ resource: "s", name: "dropped-answer", value: "v" }],
+    });
     expect(summary).toMatchObject({ created: 1, failed: 0 });
     const stored = stack.sandbox.secrets();
     expect(stored).toHaveLength(1);
@@ -249,26 +270,47 @@ describe("the TensorDock resources through the engine", () => {
     const stack = await newStack();
     const wrong = canary("WrongToken");
     const error = await failure(
-      stack.run("up", { secrets: [{ resource: "s", name: "n", value: "v" }] }, { env: {
-        TD_SPEC: JSON.stringify({ secrets: [{ resource: "s", name: "n", value: "v" }] }),
-        TENSORDOCK_API_TOKEN: wrong,
-        TENSORDOCK_BASE_URL: stack.sandbox.baseUrl,
-      } }),
+      stack.run(
+        "up",
+        { secrets: [{ resource: "s", name: "n", value: "v" }] },
+        {
+          env: {
+            TD_SPEC: JSON.stringify({ secrets: [{ resource: "s", name: "n", value: "v" }] }),
+            TENSORDOCK_API_TOKEN: wrong,
+            TENSORDOCK_BASE_URL: stack.sandbox.baseUrl,
+          },
+        },
+      ),
     );
     expect(error.message).toContain("401 from TensorDock GET /secrets");
     expect(error.message).toContain("TENSORDOCK_API_TOKEN");
-    const text = [error.message, ...error.summary.failures, ...stack.lines, ...stack.hostLines, ...stack.sandboxLines].join("\n");
+    const text = [
+      error.message,
+      ...error.summary.failures,
+      ...stack.lines,
+      ...stack.hostLines,
+      ...stack.sandboxLines,
+    ].join("\n");
     expect(findLeak(text, [wrong, stack.sandbox.apiToken])).toBeUndefined();
     expect(stack.sandbox.secrets()).toEqual([]);
   });
 
   it("imports a generic secret with its value ignored, then adopts the declared value without calling the API", async () => {
     const stack = await newStack();
-    const existing = await stack.client().create({ name: "legacy-token", type: "SECRET", value: "remote-value" });
-    const declared = { resource: "s", name: "legacy-token", value: "declared-value", secretType: "SECRET" as const };
+    const existing = await stack
+      .client()
+      .create({ name: "legacy-token", type: "SECRET", value: "remote-value" });
+    const declared = {
+      resource: "s",
+      name: "legacy-token",
+      value: "declared-value",
+      secretType: "SECRET" as const,
+    };
     const strict = await failure(stack.run("up", { secrets: [{ ...declared, import: existing.id }] }));
     expect(strict.message).toContain("inputs to import do not match the existing resource");
-    const imported = await stack.run("up", { secrets: [{ ...declared, import: existing.id, ignoreValue: true }] });
+    const imported = await stack.run("up", {
+      secrets: [{ ...declared, import: existing.id, ignoreValue: true }],
+    });
     expect(imported).toMatchObject({ imported: 1, failed: 0 });
     const before = stack.sandbox.stats().total;
     const adopted = await stack.run("up", { secrets: [declared] });

@@ -5,7 +5,10 @@ import { join } from "node:path";
 import * as sshpk from "sshpk";
 
 /** A fresh OpenSSH public key line of the given kind, with an optional comment. */
-export function publicKeyLine(kind: "ed25519" | "rsa2048" | "rsa1024" | "ecdsa" = "ed25519", comment?: string): string {
+export function publicKeyLine(
+  kind: "ed25519" | "rsa2048" | "rsa1024" | "ecdsa" = "ed25519",
+  comment?: string,
+): string {
   const encoding = {
     publicKeyEncoding: { type: "spki", format: "pem" },
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
@@ -76,7 +79,11 @@ export async function call(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -88,7 +95,12 @@ export async function call(
 }
 
 /** A seed-dialect create body (sends both type spellings, like the client). */
-export function createBody(name: string, type: string, value: string, spelling: "both" | "seed" | "vendor" = "both") {
+export function createBody(
+  name: string,
+  type: string,
+  value: string,
+  spelling: "both" | "seed" | "vendor" = "both",
+) {
   const attributes: Record<string, unknown> = { name, value };
   if (spelling !== "vendor") attributes.secret_type = type;
   if (spelling !== "seed") attributes.type = type;

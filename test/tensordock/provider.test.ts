@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountKey, readCoalescer, resetConfig, SCHEMA_VERSION } from "../../provider/common";
+import { remote } from "../../provider/tensordock/common";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
 import { failAfterCreate, recoveryTiming } from "../../provider/tensordock/lifecycle";
 import { getSecrets } from "../../provider/tensordock/lookups";
-import { remote } from "../../provider/tensordock/common";
 import sshKey from "../../provider/tensordock/sshKey.provider";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { TensorDockClient } from "../../sdk/tensordock";
@@ -80,19 +80,30 @@ describe.each(["seed", "vendor"] as const)("SshKey provider against the %s diale
 
   it("imports a key by id alone, reading its name and public key from TensorDock", async () => {
     const key = publicKeyLine("ecdsa", "imported");
-    const existing = await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).create({
+    const existing = await new TensorDockClient({
+      baseUrl: sandbox.baseUrl,
+      apiToken: sandbox.apiToken,
+    }).create({
       name: "legacy",
       type: "SSHKEY",
       value: key,
     });
     const read = await sshKey.read(existing.id, {});
     expect(read.id).toBe(existing.id);
-    expect(read.props).toMatchObject({ name: "legacy", publicKey: key, keyType: "ecdsa-sha2-nistp256", comment: "imported" });
+    expect(read.props).toMatchObject({
+      name: "legacy",
+      publicKey: key,
+      keyType: "ecdsa-sha2-nistp256",
+      comment: "imported",
+    });
     expect(read.inputs).toEqual({ name: "legacy", publicKey: key });
   });
 
   it("refuses to import a generic secret as an SSH key", async () => {
-    const existing = await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).create({
+    const existing = await new TensorDockClient({
+      baseUrl: sandbox.baseUrl,
+      apiToken: sandbox.apiToken,
+    }).create({
       name: "token",
       type: "GENERIC",
       value: "v",
@@ -121,24 +132,37 @@ describe("create with an unknown outcome", () => {
 
   it("says nothing was created when the list after a failed POST finds nothing", async () => {
     sandbox.faults.burst(503, 1, { method: "POST" });
-    const error = await genericSecret.create({ name: "n", value: "v", secretType: "SECRET" }).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^creating tensordock:GenericSecret "n" \(checked: no secret was created\): 503 from TensorDock POST \/secrets/);
+    const error = await genericSecret
+      .create({ name: "n", value: "v", secretType: "SECRET" })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^creating tensordock:GenericSecret "n" \(checked: no secret was created\): 503 from TensorDock POST \/secrets/,
+    );
     expect(sandbox.secrets()).toEqual([]);
   });
 
   it("gives each of many concurrent creates of one name its own secret, even when their answers are lost", async () => {
     sandbox.faults.dropAfterCommit(5, { method: "POST" });
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => genericSecret.create({ name: "shared", value: `v${i}`, secretType: "GENERIC" })),
+      Array.from({ length: 8 }, (_, i) =>
+        genericSecret.create({ name: "shared", value: `v${i}`, secretType: "GENERIC" }),
+      ),
     );
     const ids = results.map((r) => r.id);
     expect(new Set(ids).size).toBe(8);
-    expect(sandbox.secrets().map((s) => s.id).sort()).toEqual([...ids].sort());
+    expect(
+      sandbox
+        .secrets()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([...ids].sort());
   });
 
   it("shares one baseline list among creates that start together", async () => {
     await Promise.all(
-      Array.from({ length: 6 }, (_, i) => genericSecret.create({ name: `n${i}`, value: "v", secretType: "GENERIC" })),
+      Array.from({ length: 6 }, (_, i) =>
+        genericSecret.create({ name: `n${i}`, value: "v", secretType: "GENERIC" }),
+      ),
     );
     expect(requests()["GET /api/v2/secrets"]).toEqual({ "200": 1 });
     expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 6 });
@@ -158,7 +182,12 @@ describe("create with an unknown outcome", () => {
 describe("GenericSecret provider", () => {
   it("keeps the value it cannot read back and drops a secret deleted behind its back", async () => {
     const created = await genericSecret.create({ name: "n", value: "v", secretType: "SECRET" });
-    expect(created.outs).toEqual({ name: "n", value: "v", secretType: "SECRET", schemaVersion: SCHEMA_VERSION });
+    expect(created.outs).toEqual({
+      name: "n",
+      value: "v",
+      secretType: "SECRET",
+      schemaVersion: SCHEMA_VERSION,
+    });
     const props = created.outs as unknown as Record<string, unknown>;
     newOperation();
     expect((await genericSecret.read(created.id, props)).props).toEqual(created.outs);
@@ -169,7 +198,10 @@ describe("GenericSecret provider", () => {
   });
 
   it("imports by id without a value, and records the declared value on the next update without calling the API", async () => {
-    const existing = await new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken }).create({
+    const existing = await new TensorDockClient({
+      baseUrl: sandbox.baseUrl,
+      apiToken: sandbox.apiToken,
+    }).create({
       name: "legacy",
       type: "SECRET",
       value: "hidden",
@@ -185,18 +217,24 @@ describe("GenericSecret provider", () => {
 
   it("serves the reads of one operation from one list request", async () => {
     const created = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => genericSecret.create({ name: `n${i}`, value: "v", secretType: "GENERIC" })),
+      Array.from({ length: 10 }, (_, i) =>
+        genericSecret.create({ name: `n${i}`, value: "v", secretType: "GENERIC" }),
+      ),
     );
     newOperation();
     const statsBefore = requests()["GET /api/v2/secrets"]?.["200"] ?? 0;
-    const reads = await Promise.all(created.map((c) => genericSecret.read(c.id, c.outs as unknown as Record<string, unknown>)));
+    const reads = await Promise.all(
+      created.map((c) => genericSecret.read(c.id, c.outs as unknown as Record<string, unknown>)),
+    );
     expect(reads.map((r) => r.id)).toEqual(created.map((c) => c.id));
     expect((requests()["GET /api/v2/secrets"]?.["200"] ?? 0) - statsBefore).toBe(1);
     expect(requests()["GET /api/v2/secrets/:id"]).toBeUndefined();
   });
 
   it("counts a 404 on delete as deleted", async () => {
-    await expect(genericSecret.delete("6d1f0a5e-0000-4000-8000-000000000000", { name: "gone" })).resolves.toBeUndefined();
+    await expect(
+      genericSecret.delete("6d1f0a5e-0000-4000-8000-000000000000", { name: "gone" }),
+    ).resolves.toBeUndefined();
     expect(requests()["DELETE /api/v2/secrets/:id"]).toEqual({ "404": 1 });
   });
 });
@@ -212,8 +250,12 @@ describe("credentials and secrets in errors", () => {
   it("prefers connection over config over environment", async () => {
     const other = await startTensorDockSandbox({ rateLimit: false });
     try {
-      await sshKey.configure({ config: { get: (k) => (k === "tensordock:apiToken" ? "wrong-config-token" : undefined) } });
-      await expect(genericSecret.create({ name: "n", value: "v", secretType: "GENERIC" })).rejects.toThrow(/401 from TensorDock/);
+      await sshKey.configure({
+        config: { get: (k) => (k === "tensordock:apiToken" ? "wrong-config-token" : undefined) },
+      });
+      await expect(genericSecret.create({ name: "n", value: "v", secretType: "GENERIC" })).rejects.toThrow(
+        /401 from TensorDock/,
+      );
       const created = await genericSecret.create({
         name: "n",
         value: "v",
@@ -231,7 +273,9 @@ describe("credentials and secrets in errors", () => {
     const value = canary("Value");
     const errors: unknown[] = [];
     process.env.TENSORDOCK_API_TOKEN = token;
-    errors.push(await genericSecret.create({ name: "n", value, secretType: "GENERIC" }).catch((e: unknown) => e));
+    errors.push(
+      await genericSecret.create({ name: "n", value, secretType: "GENERIC" }).catch((e: unknown) => e),
+    );
     errors.push(await genericSecret.read("some-id", { name: "n", value }).catch((e: unknown) => e));
     errors.push(await genericSecret.delete("some-id", { name: "n", value }).catch((e: unknown) => e));
     errors.push(await getSecrets().catch((e: unknown) => e));
@@ -254,6 +298,10 @@ describe("getSecrets", () => {
       { id: a.id, name: "k", type: "SSHKEY" },
       { id: b.id, name: "s", type: "SECRET" },
     ]);
-    expect(JSON.stringify(await getSecrets({ connection: { apiToken: sandbox.apiToken, baseUrl: sandbox.baseUrl } }))).not.toContain(key);
+    expect(
+      JSON.stringify(
+        await getSecrets({ connection: { apiToken: sandbox.apiToken, baseUrl: sandbox.baseUrl } }),
+      ),
+    ).not.toContain(key);
   });
 });

@@ -24,7 +24,9 @@ describe("TensorDock sandbox", () => {
     const sandbox = await start();
     const missing = await call(sandbox.baseUrl, "GET", "/secrets");
     expect(missing.status).toBe(401);
-    expect(missing.body).toMatchObject({ error: { status: 401, message: expect.stringContaining("missing") } });
+    expect(missing.body).toMatchObject({
+      error: { status: 401, message: expect.stringContaining("missing") },
+    });
     expect(missing.headers.get("www-authenticate")).toContain("Bearer");
     const wrong = await call(sandbox.baseUrl, "GET", "/secrets", { token: "not-the-token" });
     expect(wrong.status).toBe(401);
@@ -35,12 +37,22 @@ describe("TensorDock sandbox", () => {
     const sandbox = await start();
     const token = sandbox.apiToken;
     const key = publicKeyLine("ed25519", "ops@fleet");
-    const ssh = await call(sandbox.baseUrl, "POST", "/secrets", { token, body: createBody("k1", "SSHKEY", key, "seed") });
+    const ssh = await call(sandbox.baseUrl, "POST", "/secrets", {
+      token,
+      body: createBody("k1", "SSHKEY", key, "seed"),
+    });
     expect(ssh.status).toBe(201);
     expect(ssh.body).toEqual({
-      data: { type: "secret", id: expect.any(String), attributes: { name: "k1", secret_type: "SSHKEY", value: key } },
+      data: {
+        type: "secret",
+        id: expect.any(String),
+        attributes: { name: "k1", secret_type: "SSHKEY", value: key },
+      },
     });
-    const generic = await call(sandbox.baseUrl, "POST", "/secrets", { token, body: createBody("g1", "GENERIC", "v") });
+    const generic = await call(sandbox.baseUrl, "POST", "/secrets", {
+      token,
+      body: createBody("g1", "GENERIC", "v"),
+    });
     expect(generic.status).toBe(201);
     const genericId = (generic.body as { data: { id: string } }).data.id;
     expect(genericId).toMatch(/^[0-9a-f-]{36}$/);
@@ -51,27 +63,44 @@ describe("TensorDock sandbox", () => {
     expect(list.body).toEqual({
       data: {
         secrets: [
-          { type: "secret", id: expect.any(String), attributes: { name: "k1", secret_type: "SSHKEY", value: key } },
+          {
+            type: "secret",
+            id: expect.any(String),
+            attributes: { name: "k1", secret_type: "SSHKEY", value: key },
+          },
           { type: "secret", id: genericId, attributes: { name: "g1", secret_type: "GENERIC" } },
         ],
       },
     });
     const one = await call(sandbox.baseUrl, "GET", `/secrets/${genericId}`, { token });
-    expect(one.body).toEqual({ data: { type: "secret", id: genericId, attributes: { name: "g1", secret_type: "GENERIC" } } });
+    expect(one.body).toEqual({
+      data: { type: "secret", id: genericId, attributes: { name: "g1", secret_type: "GENERIC" } },
+    });
   });
 
   it("serves the vendor docs' flat shapes in the vendor dialect", async () => {
     const sandbox = await start({ dialect: "vendor" });
     const token = sandbox.apiToken;
     const key = publicKeyLine();
-    const created = await call(sandbox.baseUrl, "POST", "/secrets", { token, body: createBody("k", "SSHKEY", key, "vendor") });
+    const created = await call(sandbox.baseUrl, "POST", "/secrets", {
+      token,
+      body: createBody("k", "SSHKEY", key, "vendor"),
+    });
     expect(created.status).toBe(201);
     const id = (created.body as { data: { id: string } }).data.id;
     expect(created.body).toEqual({ data: { type: "secret", id, name: "k" } });
-    await call(sandbox.baseUrl, "POST", "/secrets", { token, body: createBody("s", "SECRET", "hidden", "vendor") });
+    await call(sandbox.baseUrl, "POST", "/secrets", {
+      token,
+      body: createBody("s", "SECRET", "hidden", "vendor"),
+    });
     const list = await call(sandbox.baseUrl, "GET", "/secrets", { token });
     expect(list.body).toEqual({
-      data: { secrets: [{ type: "SSHKEY", id, name: "k" }, { type: "SECRET", id: expect.any(String), name: "s" }] },
+      data: {
+        secrets: [
+          { type: "SSHKEY", id, name: "k" },
+          { type: "SECRET", id: expect.any(String), name: "s" },
+        ],
+      },
     });
     const one = await call(sandbox.baseUrl, "GET", `/secrets/${id}`, { token });
     expect(one.body).toEqual({ data: { type: "secret", id, name: "k", value: key } });
@@ -84,14 +113,23 @@ describe("TensorDock sandbox", () => {
       body: createBody("n", "GENERIC", "v", "vendor"),
     });
     expect(onlyVendor.status).toBe(400);
-    expect(onlyVendor.body).toMatchObject({ error: { fields: { "data.attributes.secret_type": [expect.any(String)] } } });
+    expect(onlyVendor.body).toMatchObject({
+      error: { fields: { "data.attributes.secret_type": [expect.any(String)] } },
+    });
     const vendor = await start({ dialect: "vendor" });
     const disagree = await call(vendor.baseUrl, "POST", "/secrets", {
       token: vendor.apiToken,
-      body: { data: { type: "secret", attributes: { name: "n", value: "v", type: "GENERIC", secret_type: "SECRET" } } },
+      body: {
+        data: {
+          type: "secret",
+          attributes: { name: "n", value: "v", type: "GENERIC", secret_type: "SECRET" },
+        },
+      },
     });
     expect(disagree.status).toBe(400);
-    expect(disagree.body).toMatchObject({ error: { fields: { "data.attributes.secret_type": [expect.any(String)] } } });
+    expect(disagree.body).toMatchObject({
+      error: { fields: { "data.attributes.secret_type": [expect.any(String)] } },
+    });
   });
 
   it.each([
@@ -100,7 +138,11 @@ describe("TensorDock sandbox", () => {
     ["a 256-character name", createBody("x".repeat(256), "GENERIC", "v"), "data.attributes.name"],
     ["a value over 64 KiB", createBody("n", "GENERIC", "é".repeat(32 * 1024 + 1)), "data.attributes.value"],
     ["an empty value", createBody("n", "GENERIC", ""), "data.attributes.value"],
-    ["an SSHKEY that is not a public key", createBody("n", "SSHKEY", "ssh-ed25519 AAAAnotakey"), "data.attributes.value"],
+    [
+      "an SSHKEY that is not a public key",
+      createBody("n", "SSHKEY", "ssh-ed25519 AAAAnotakey"),
+      "data.attributes.value",
+    ],
     ["an SSHKEY that is a private key", createBody("n", "SSHKEY", privateKeyText()), "data.attributes.value"],
     ["a body without data", { attributes: {} }, "data"],
   ])("answers 400 naming the field for %s", async (_label, body, field) => {
@@ -124,7 +166,10 @@ describe("TensorDock sandbox", () => {
 
   it("answers 400 for malformed JSON and 413 for bodies over 128 KiB", async () => {
     const sandbox = await start();
-    const malformed = await call(sandbox.baseUrl, "POST", "/secrets", { token: sandbox.apiToken, rawBody: "{nope" });
+    const malformed = await call(sandbox.baseUrl, "POST", "/secrets", {
+      token: sandbox.apiToken,
+      rawBody: "{nope",
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ error: { status: 400 } });
     const huge = await call(sandbox.baseUrl, "POST", "/secrets", {
@@ -138,15 +183,24 @@ describe("TensorDock sandbox", () => {
   it("deletes a secret, then answers 404 for it, and 405 for an update", async () => {
     const sandbox = await start();
     const token = sandbox.apiToken;
-    const created = await call(sandbox.baseUrl, "POST", "/secrets", { token, body: createBody("n", "GENERIC", "v") });
+    const created = await call(sandbox.baseUrl, "POST", "/secrets", {
+      token,
+      body: createBody("n", "GENERIC", "v"),
+    });
     const id = (created.body as { data: { id: string } }).data.id;
     const patch = await call(sandbox.baseUrl, "PATCH", `/secrets/${id}`, { token, body: {} });
     expect(patch.status).toBe(405);
     const deleted = await call(sandbox.baseUrl, "DELETE", `/secrets/${id}`, { token });
-    expect(deleted).toMatchObject({ status: 200, body: { data: { type: "success", message: expect.any(String) } } });
+    expect(deleted).toMatchObject({
+      status: 200,
+      body: { data: { type: "success", message: expect.any(String) } },
+    });
     expect((await call(sandbox.baseUrl, "DELETE", `/secrets/${id}`, { token })).status).toBe(404);
     const missing = await call(sandbox.baseUrl, "GET", `/secrets/${id}`, { token });
-    expect(missing).toMatchObject({ status: 404, body: { error: { status: 404, message: expect.any(String) } } });
+    expect(missing).toMatchObject({
+      status: 404,
+      body: { error: { status: 404, message: expect.any(String) } },
+    });
   });
 
   it("limits each token to 100 requests per minute by default, with Retry-After and X-RateLimit headers", async () => {
@@ -182,7 +236,10 @@ describe("TensorDock sandbox", () => {
     const sandbox = await start();
     sandbox.faults.dropAfterCommit(1, { method: "POST" });
     await expect(
-      call(sandbox.baseUrl, "POST", "/secrets", { token: sandbox.apiToken, body: createBody("dropped", "GENERIC", "v") }),
+      call(sandbox.baseUrl, "POST", "/secrets", {
+        token: sandbox.apiToken,
+        body: createBody("dropped", "GENERIC", "v"),
+      }),
     ).rejects.toThrow();
     expect(sandbox.secrets()).toEqual([{ id: expect.any(String), name: "dropped", type: "GENERIC" }]);
   });
@@ -191,7 +248,10 @@ describe("TensorDock sandbox", () => {
     const sandbox = await start({ rateLimit: false });
     const results = await Promise.all(
       Array.from({ length: 64 }, (_, i) =>
-        call(sandbox.baseUrl, "POST", "/secrets", { token: sandbox.apiToken, body: createBody(`n${i}`, "GENERIC", "v") }),
+        call(sandbox.baseUrl, "POST", "/secrets", {
+          token: sandbox.apiToken,
+          body: createBody(`n${i}`, "GENERIC", "v"),
+        }),
       ),
     );
     expect(results.every((r) => r.status === 201)).toBe(true);
@@ -205,7 +265,10 @@ describe("TensorDock sandbox", () => {
     const value = canary("Value");
     const lines: string[] = [];
     const sandbox = await start({ dataDir, tokens: [token], log: (line) => lines.push(line) });
-    const created = await call(sandbox.baseUrl, "POST", "/secrets", { token, body: createBody("named", "SECRET", value) });
+    const created = await call(sandbox.baseUrl, "POST", "/secrets", {
+      token,
+      body: createBody("named", "SECRET", value),
+    });
     const id = (created.body as { data: { id: string } }).data.id;
     await call(sandbox.baseUrl, "GET", `/secrets/${id}`, { token });
     await call(sandbox.baseUrl, "GET", "/secrets", { token: `${token}x` });
@@ -221,7 +284,10 @@ describe("TensorDock sandbox", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "td-sandbox-"));
     dirs.push(dataDir);
     const first = await start({ dataDir });
-    await call(first.baseUrl, "POST", "/secrets", { token: first.apiToken, body: createBody("kept", "GENERIC", "v") });
+    await call(first.baseUrl, "POST", "/secrets", {
+      token: first.apiToken,
+      body: createBody("kept", "GENERIC", "v"),
+    });
     await first.close();
     const second = await start({ dataDir });
     expect(second.secrets().map((s) => s.name)).toEqual(["kept"]);
