@@ -65,9 +65,11 @@ export function cloudInit(
   // URNs are known at preview (ids are not), so the check runs at preview and the result still depends on
   // every SecretValue.
   const urns = values.map((value) => value.urn);
-  return pulumi.all([pulumi.output(template), pulumi.all(keys), pulumi.all(urns)]).apply(([script, declared]) => {
-    const problems = cloudInitProblems(script, declared);
-    if (problems.length > 0) throw new Error(`netactuate.cloudInit: ${problems.join("; ")}`);
-    return options.base64 === true ? Buffer.from(script, "utf8").toString("base64") : script;
-  });
+  return pulumi
+    .all([pulumi.output(template), pulumi.all(keys), pulumi.all(urns)])
+    .apply(([script, declared]) => {
+      const problems = cloudInitProblems(script, declared);
+      if (problems.length > 0) throw new Error(`netactuate.cloudInit: ${problems.join("; ")}`);
+      return options.base64 === true ? Buffer.from(script, "utf8").toString("base64") : script;
+    });
 }

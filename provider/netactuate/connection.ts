@@ -3,16 +3,30 @@
  * resource's `connection`, then stack config, then the environment. Also the wording of errors with the
  * resource they concern.
  */
-import { accountKey, type ConfigureRequest, MissingCredentialError, recordConfig, resolveSetting } from "../common";
+
 import { NETACTUATE_DEFAULT_BASE_URL, NetActuateClient } from "../../sdk/netactuate";
+import {
+  accountKey,
+  type ConfigureRequest,
+  MissingCredentialError,
+  recordConfig,
+  resolveSetting,
+} from "../common";
 import type { Connection } from "./schemas";
 
 /** Stack config keys the providers record. */
-export const CONFIG_KEYS = ["netactuate:apiKey", "netactuate:baseUrl", "netactuate:requestsPerMinute"] as const;
+export const CONFIG_KEYS = [
+  "netactuate:apiKey",
+  "netactuate:baseUrl",
+  "netactuate:requestsPerMinute",
+] as const;
 
 const API_KEY = { configKey: "netactuate:apiKey", envVar: "NETACTUATE_API_KEY" };
 const BASE_URL = { configKey: "netactuate:baseUrl", envVar: "NETACTUATE_BASE_URL" };
-const REQUESTS_PER_MINUTE = { configKey: "netactuate:requestsPerMinute", envVar: "NETACTUATE_REQUESTS_PER_MINUTE" };
+const REQUESTS_PER_MINUTE = {
+  configKey: "netactuate:requestsPerMinute",
+  envVar: "NETACTUATE_REQUESTS_PER_MINUTE",
+};
 
 /** Records the stack config the providers read later; never throws. */
 export function configure(req: ConfigureRequest | undefined): void {
@@ -33,7 +47,10 @@ export function sessionFor(connection: Connection | string | undefined): Session
   const given = typeof connection === "object" ? connection : undefined;
   const apiKey = resolveSetting(given?.apiKey, API_KEY);
   if (apiKey === undefined) throw new MissingCredentialError("NetActuate", "API key", API_KEY, "apiKey");
-  const baseUrl = (resolveSetting(given?.baseUrl, BASE_URL) ?? NETACTUATE_DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const baseUrl = (resolveSetting(given?.baseUrl, BASE_URL) ?? NETACTUATE_DEFAULT_BASE_URL).replace(
+    /\/+$/,
+    "",
+  );
   const rpmText = resolveSetting(undefined, REQUESTS_PER_MINUTE);
   const rpm = rpmText === undefined ? Number.NaN : Number(rpmText);
   const client = new NetActuateClient({
@@ -51,7 +68,9 @@ export function withContext(action: string, error: unknown): Error {
     if (error.stack !== undefined) {
       // V8 captured the old message in the stack's first line; keep the two consistent.
       const [, ...frames] = error.stack.split("\n");
-      error.stack = [`${error.name}: ${error.message}`, ...frames.filter((f) => /^\s+at /.test(f))].join("\n");
+      error.stack = [`${error.name}: ${error.message}`, ...frames.filter((f) => /^\s+at /.test(f))].join(
+        "\n",
+      );
     }
     return error;
   }

@@ -26,41 +26,76 @@ const afterConstruction = () => new Promise<void>((resolve) => setImmediate(reso
 /** Which account a connection addresses; unset fields mean the shared defaults. Never holds the key itself. */
 function accountOf(connection: { apiKey?: string; baseUrl?: string } | undefined): string {
   const key = connection?.apiKey;
-  const digest = key === undefined || key === "" ? "default" : createHash("sha256").update(key).digest("hex").slice(0, 16);
+  const digest =
+    key === undefined || key === "" ? "default" : createHash("sha256").update(key).digest("hex").slice(0, 16);
   return `${(connection?.baseUrl ?? "default").replace(/\/+$/, "")}|${digest}`;
 }
 
 /**
- * Claims `key` for the resource `name` and returns `value` gated on the claim: the gate fails, naming every
+ * The account a connection addresses, as a plain (non-secret) output: it is a digest, never the API key, so
+ * gating the key on it does not make the key secret. No connection is the shared default account.
+ */
+function accountOutput(connection: pulumi.Input<ConnectionArgs> | undefined): pulumi.Output<string> {
+  if (connection === undefined) return pulumi.output(accountOf(undefined));
+  return pulumi.unsecret(
+    pulumi.output(connection).apply((c) => accountOf(c as { apiKey?: string; baseUrl?: string } | undefined)),
+  );
+}
+
+/**
+ * Claims `key` for the resource `name` and returns the key gated on the claim: the gate fails, naming every
  * resource that declares the same key in the same account, so each of them fails to register and the program
- * stops before any of them is created. The gate rides on the (already secret) value, so the key itself
- * keeps whatever secrecy it had.
+ * stops before any of them is created. The key keeps whatever secrecy it had, and a value unknown at preview
+ * does not keep the check from running there.
  */
 export function claimKey(
   name: string,
   key: pulumi.Input<string>,
-  value: pulumi.Input<string>,
   connection: pulumi.Input<ConnectionArgs> | undefined,
 ): pulumi.Output<string> {
-  return pulumi
-    .all([value, key, pulumi.output(connection)])
-    .apply(async ([plain, resolvedKey, resolvedConnection]) => {
-      const id = `${accountOf(resolvedConnection as { apiKey?: string; baseUrl?: string } | undefined)}|${resolvedKey}`;
-      const names = claims.get(id) ?? new Set<string>();
-      names.add(name);
-      claims.set(id, names);
-      await afterConstruction();
-      const owners = [...(claims.get(id) ?? [])];
-      if (owners.length > 1) {
-        const list = owners.map((owner) => `"${owner}"`).join(" and ");
-        throw new Error(
-          `netactuate.SecretValue resources ${list} declare the same key "${resolvedKey}": NetActuate keys are ` +
-            "unique across the account, so each key may be declared by one SecretValue only; rename one key or " +
-            "remove one resource",
-        );
-      }
-      return plain;
-    });
+  return pulumi.all([key, accountOutput(connection)]).apply(async ([resolvedKey, account]) => {
+    const id = `${account}|${resolvedKey}`;
+    const names = claims.get(id) ?? new Set<string>();
+    names.add(name);
+    claims.set(id, names);
+    await afterConstruction();
+    const owners = [...(claims.get(id) ?? [])];
+    if (owners.length > 1) throw duplicateKeyError(owners, resolvedKey);
+    return resolvedKey;
+  });
+}
+
+function duplicateKeyError(owners: readonly string[], key: string): Error {
+  const list = owners.map((owner) => `"${owner}"`).join(" and ");
+  return new Error(
+    `netactuate.SecretValue resources ${list} declare the same key "${key}": NetActuate keys are unique ` +
+      "across the account, so each key may be declared by one SecretValue only; rename one key or remove one " +
+      "resource",
+  );
+}
+
+/** The first key two resources declare, with its owners, among the claims made so far. */
+function firstClash(): { key: string; owners: string[] } | undefined {
+  for (const [id, names] of claims) {
+    if (names.size > 1) return { key: id.slice(id.lastIndexOf("|") + 1), owners: [...names] };
+  }
+  return undefined;
+}
+
+/**
+ * Returns `input` once the program's construction has run, failing instead when two SecretValue resources
+ * declare the same key: other NetActuate resources of a program that cannot deploy are not created either
+ * (a SecretList first in the program would otherwise be created before the clash is known).
+ */
+export function afterKeyClaims<T>(resource: string, input: pulumi.Input<T>): pulumi.Output<T> {
+  return pulumi.output(input).apply(async (plain) => {
+    await afterConstruction();
+    const clash = firstClash();
+    if (clash !== undefined) {
+      throw new Error(`${resource} is not created: ${duplicateKeyError(clash.owners, clash.key).message}`);
+    }
+    return plain as pulumi.Unwrap<T>;
+  }) as pulumi.Output<T>;
 }
 
 /** Remembers the key a SecretValue was declared with (for `cloudInit`). */

@@ -45,14 +45,19 @@ function connectionOf(given: LookupConnection | undefined): LookupConnection {
 }
 
 /** Every secret list of the account. */
-export async function getSecretLists(args: { connection?: LookupConnection } = {}): Promise<SecretListInfo[]> {
+export async function getSecretLists(
+  args: { connection?: LookupConnection } = {},
+): Promise<SecretListInfo[]> {
   const { client } = sessionFor(connectionOf(args.connection));
   const lists = await client.lists.list();
   return lists.map((list) => ({ id: String(list.id), name: list.name }));
 }
 
 /** The value of a key (keys are unique across the account), wrapped as a secret; fails when the key is absent. */
-export async function getSecretValue(args: { key: string; connection?: LookupConnection }): Promise<SecretValueInfo> {
+export async function getSecretValue(args: {
+  key: string;
+  connection?: LookupConnection;
+}): Promise<SecretValueInfo> {
   const { client } = sessionFor(connectionOf(args.connection));
   const found = (await client.values.listAll()).find((value) => value.key === args.key);
   if (found === undefined) {
@@ -61,5 +66,10 @@ export async function getSecretValue(args: { key: string; connection?: LookupCon
       { api: "NetActuate", method: "GET", path: "/secrets/all-values", status: 404 },
     );
   }
-  return { id: String(found.id), listId: String(found.listId), key: found.key, value: pulumi.secret(found.value) };
+  return {
+    id: String(found.id),
+    listId: String(found.listId),
+    key: found.key,
+    value: pulumi.secret(found.value),
+  };
 }

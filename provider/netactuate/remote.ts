@@ -93,7 +93,9 @@ export async function deleteIgnoringMissing(remove: () => Promise<void>): Promis
 /** Parses a resource id; ids are the API's numeric ids written as strings. */
 export function numericId(id: string, resource: string): number {
   if (!/^[1-9]\d{0,14}$/.test(id)) {
-    throw new Error(`${resource} id must be the numeric id NetActuate assigned (e.g. "42"), got a non-numeric id`);
+    throw new Error(
+      `${resource} id must be the numeric id NetActuate assigned (e.g. "42"), got a non-numeric id`,
+    );
   }
   return Number(id);
 }

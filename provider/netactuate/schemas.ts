@@ -20,11 +20,16 @@ const orUnknown = <T extends z.ZodType>(schema: T) => z.union([unknown, schema])
 /** Where and as whom to call the API; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
   .object({
-    apiKey: orUnknown(z.string().min(1, "apiKey must not be empty; omit it to use netactuate:apiKey")).optional(),
+    apiKey: orUnknown(
+      z.string().min(1, "apiKey must not be empty; omit it to use netactuate:apiKey"),
+    ).optional(),
     baseUrl: orUnknown(
       z
         .string()
-        .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "baseUrl must be an http(s) URL without query or fragment"),
+        .regex(
+          /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+          "baseUrl must be an http(s) URL without query or fragment",
+        ),
     ).optional(),
   })
   .strict();
@@ -40,8 +45,14 @@ export const secretListInputsSchema = z
     name: orUnknown(
       z
         .string()
-        .refine((s) => s.trim() !== "", "name must not be empty: give the list a name (unique in the account)")
-        .refine((s) => [...s].length <= MAX_NAME_LENGTH, `name must be at most ${MAX_NAME_LENGTH} characters`),
+        .refine(
+          (s) => s.trim() !== "",
+          "name must not be empty: give the list a name (unique in the account)",
+        )
+        .refine(
+          (s) => [...s].length <= MAX_NAME_LENGTH,
+          `name must be at most ${MAX_NAME_LENGTH} characters`,
+        ),
     ),
     connection: connectionInput,
   })
@@ -60,10 +71,11 @@ export const secretValueInputsSchema = z
       ]),
     ),
     key: orUnknown(
-      z
-        .string()
-        .min(1, "key must not be empty")
-        .regex(KEY_PATTERN, "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})"),
+      z.string().min(1, "key must not be empty").regex(
+        KEY_PATTERN,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+        "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
+      ),
     ),
     value: orUnknown(
       z
@@ -79,21 +91,21 @@ export const secretValueInputsSchema = z
 export type SecretValueInputs = z.infer<typeof secretValueInputsSchema>;
 
 /** Outputs of a SecretList: its inputs and the schema version (the id is the resource id). */
-export interface SecretListOutputs {
+export type SecretListOutputs = {
   name: string;
   connection?: Connection;
   schemaVersion: number;
-}
+};
 
 /** Outputs of a SecretValue: its inputs, the cloud-init reference and the schema version. */
-export interface SecretValueOutputs {
+export type SecretValueOutputs = {
   listId: string;
   key: string;
   value: string;
   connection?: Connection;
   reference: string;
   schemaVersion: number;
-}
+};
 
 /** The cloud-init reference NetActuate resolves server-side at VM build time. */
 export function referenceOf(key: string): string {
@@ -101,7 +113,10 @@ export function referenceOf(key: string): string {
 }
 
 /** Removes what Pulumi adds to inputs or what the resource class registers as empty outputs. */
-export function userInputs(news: Record<string, unknown>, outputKeys: readonly string[]): Record<string, unknown> {
+export function userInputs(
+  news: Record<string, unknown>,
+  outputKeys: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(news)) {
     if (k === "__provider") continue;
@@ -118,9 +133,7 @@ const storedConnection = z
   .optional()
   .catch(undefined);
 
-const storedList = z
-  .object({ name: z.string(), connection: storedConnection })
-  .loose();
+const storedList = z.object({ name: z.string(), connection: storedConnection }).loose();
 
 const storedValue = z
   .object({
@@ -162,7 +175,11 @@ export function upgradeSecretList(outputs: Record<string, unknown>): SecretListO
   if (!parsed.success) throw new UnreadableStateError("netactuate:SecretList", fieldOf(parsed.error));
   assertKnownVersion("netactuate:SecretList", outputs);
   const { name, connection } = parsed.data;
-  return { name, ...(connection !== undefined ? { connection: pick(connection) } : {}), schemaVersion: SCHEMA_VERSION };
+  return {
+    name,
+    ...(connection !== undefined ? { connection: pick(connection) } : {}),
+    schemaVersion: SCHEMA_VERSION,
+  };
 }
 
 /** Reads SecretValue outputs of any schema version as the current shape; version 0 may lack `reference`. */
@@ -189,7 +206,10 @@ function pick(connection: { apiKey?: string | undefined; baseUrl?: string | unde
 }
 
 /** True when two connections name the same settings (absent and `{}` are equal). */
-export function sameConnection(a: Connection | string | undefined, b: Connection | string | undefined): boolean {
+export function sameConnection(
+  a: Connection | string | undefined,
+  b: Connection | string | undefined,
+): boolean {
   const norm = (c: Connection | string | undefined) =>
     typeof c === "string" ? c : JSON.stringify({ apiKey: c?.apiKey, baseUrl: c?.baseUrl });
   return norm(a) === norm(b);

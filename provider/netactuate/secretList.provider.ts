@@ -4,7 +4,7 @@
  */
 import { BadRequestError, NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretList } from "../../sdk/netactuate";
-import { type CheckResult, compact, type ConfigureRequest, SCHEMA_VERSION, zodFailures } from "../common";
+import { type CheckResult, type ConfigureRequest, compact, SCHEMA_VERSION, zodFailures } from "../common";
 import { configure, sessionFor, withContext } from "./connection";
 import {
   createOrAdopt,
@@ -102,7 +102,8 @@ const provider = {
 
   /** Returns an empty id when the list is gone; with no prior state (import) it reads by id alone. */
   async read(id: string, props: Props = {}) {
-    const known = Object.keys(userInputs(props, OUTPUT_KEYS)).length > 0 ? upgradeSecretList(props) : undefined;
+    const known =
+      Object.keys(userInputs(props, OUTPUT_KEYS)).length > 0 ? upgradeSecretList(props) : undefined;
     try {
       const listId = numericId(id, RESOURCE);
       const session = sessionFor(known?.connection);

@@ -1,6 +1,7 @@
 /** The `netactuate.SecretList` resource: a named container of secret values in a NetActuate account. */
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionArgs } from "./keyRegistry";
+import { afterKeyClaims, type ConnectionArgs } from "./keyRegistry";
+
 import provider = require("./secretList.provider");
 
 /** Arguments of {@link SecretList}. */
@@ -29,7 +30,8 @@ export class SecretList extends pulumi.dynamic.Resource {
   /** Declares a list; a list with the same name already in the account fails the create (adopt it with `import`). */
   constructor(name: string, args: SecretListArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      name: args.name,
+      // Registered only once the program's keys are known to be distinct (see keyRegistry).
+      name: afterKeyClaims(`netactuate.SecretList "${name}"`, args.name),
       connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
       schemaVersion: undefined,
     };

@@ -4,7 +4,7 @@
  */
 import { BadRequestError, isOutcomeUnknown, NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretValue } from "../../sdk/netactuate";
-import { type CheckResult, compact, type ConfigureRequest, SCHEMA_VERSION, zodFailures } from "../common";
+import { type CheckResult, type ConfigureRequest, compact, SCHEMA_VERSION, zodFailures } from "../common";
 import { configure, type Session, sessionFor, withContext } from "./connection";
 import {
   createOrAdopt,
@@ -44,7 +44,12 @@ function outputsOf(remote: NetActuateSecretValue, connection: Connection | undef
 }
 
 function inputsOf(outputs: SecretValueOutputs): Props {
-  return compact({ listId: outputs.listId, key: outputs.key, value: outputs.value, connection: outputs.connection });
+  return compact({
+    listId: outputs.listId,
+    key: outputs.key,
+    value: outputs.value,
+    connection: outputs.connection,
+  });
 }
 
 function parse(props: Props): SecretValueInputs {
@@ -61,7 +66,9 @@ async function explain(error: unknown, session: Session, key: string, listId: st
     if (holder !== undefined) return keyTakenError(key, holder);
   }
   if (error instanceof NotFoundError) {
-    return new Error(`${error.message}; secret list ${listId} may have been deleted: run refresh, or fix listId`);
+    return new Error(
+      `${error.message}; secret list ${listId} may have been deleted: run refresh, or fix listId`,
+    );
   }
   return error;
 }
@@ -142,7 +149,8 @@ const provider = {
    * value or its list is gone. With no prior state (import) the value is found by id among all values.
    */
   async read(id: string, props: Props = {}) {
-    const known = Object.keys(userInputs(props, OUTPUT_KEYS)).length > 0 ? upgradeSecretValue(props) : undefined;
+    const known =
+      Object.keys(userInputs(props, OUTPUT_KEYS)).length > 0 ? upgradeSecretValue(props) : undefined;
     try {
       const valueId = numericId(id, RESOURCE);
       const session = sessionFor(known?.connection);
@@ -180,7 +188,13 @@ const provider = {
     const desired = { key: next.key, value: next.value };
     try {
       if (old.key === next.key && old.value === next.value) {
-        const outs = { listId: old.listId, key: old.key, value: old.value, connection, reference: old.reference };
+        const outs = {
+          listId: old.listId,
+          key: old.key,
+          value: old.value,
+          connection,
+          reference: old.reference,
+        };
         return { outs: compact({ ...outs, schemaVersion: SCHEMA_VERSION }) as SecretValueOutputs };
       }
       const session = sessionFor(connection);

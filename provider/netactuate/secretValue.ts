@@ -1,6 +1,7 @@
 /** The `netactuate.SecretValue` resource: one account-unique key and its value, in a secret list. */
 import * as pulumi from "@pulumi/pulumi";
 import { type ConnectionArgs, claimKey, rememberDeclaredKey } from "./keyRegistry";
+
 import provider = require("./secretValue.provider");
 
 /** Arguments of {@link SecretValue}. */
@@ -44,9 +45,9 @@ export class SecretValue extends pulumi.dynamic.Resource {
   constructor(name: string, args: SecretValueArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
       listId: args.listId,
-      key: args.key,
-      // The duplicate-key check rides on the value, which is secret anyway, so the key keeps its own secrecy.
-      value: pulumi.secret(claimKey(name, args.key, args.value, args.connection)),
+      // The duplicate-key check rides on the key itself (see keyRegistry).
+      key: claimKey(name, args.key, args.connection),
+      value: pulumi.secret(args.value),
       connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
       reference: undefined,
       schemaVersion: undefined,

@@ -44,7 +44,9 @@ export interface NetActuateSandbox {
 }
 
 /** Starts the emulator on loopback and resolves once it accepts connections. Rate limiting is off by default. */
-export async function startNetActuateSandbox(options: NetActuateSandboxOptions = {}): Promise<NetActuateSandbox> {
+export async function startNetActuateSandbox(
+  options: NetActuateSandboxOptions = {},
+): Promise<NetActuateSandbox> {
   const apiKeys = options.apiKeys ?? [`na_${randomBytes(24).toString("base64url")}`];
   const apiKey = apiKeys[0];
   if (apiKey === undefined) throw new Error("startNetActuateSandbox: apiKeys must hold at least one key");

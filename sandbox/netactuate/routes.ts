@@ -96,9 +96,14 @@ export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys:
       method: OTHER_METHODS.filter((m) => !allowed.includes(m)),
       url,
       handler: async () => {
-        throw new SandboxHttpError(405, `The method is not supported for this route; use ${allow}.`, undefined, {
-          allow,
-        });
+        throw new SandboxHttpError(
+          405,
+          `The method is not supported for this route; use ${allow}.`,
+          undefined,
+          {
+            allow,
+          },
+        );
       },
     });
   }

@@ -73,7 +73,9 @@ export class NetActuateStore {
 
   /** Every list, by id. */
   lists(): ListRecord[] {
-    const rows = this.store.db.prepare("SELECT id, name FROM secret_lists ORDER BY id").all() as unknown as ListRecord[];
+    const rows = this.store.db
+      .prepare("SELECT id, name FROM secret_lists ORDER BY id")
+      .all() as unknown as ListRecord[];
     return rows.map((row) => ({ id: row.id, name: row.name }));
   }
 
@@ -132,7 +134,9 @@ export class NetActuateStore {
   values(listId: number): ValueRecord[] {
     this.list(listId);
     const rows = this.store.db
-      .prepare("SELECT id, list_id, secret_key, sealed_value FROM secret_values WHERE list_id = ? ORDER BY id")
+      .prepare(
+        "SELECT id, list_id, secret_key, sealed_value FROM secret_values WHERE list_id = ? ORDER BY id",
+      )
       .all(listId) as unknown as ValueRow[];
     return rows.map((row) => this.open(row));
   }

@@ -18,6 +18,7 @@ type Body = Record<string, unknown>;
  * Blank means only whitespace, counting both what JavaScript and what other regex engines (Python's
  * `\s`, used by schema-driven fuzzers) call whitespace, so the OpenAPI pattern and this check agree.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: \x1c-\x1f count as whitespace to other regex engines
 const BLANK = /^[\s\x1c-\x1f\x85]*$/u;
 
 function bodyOf(raw: unknown): Body {
@@ -82,7 +83,8 @@ export function valueBody(raw: unknown): { key: string; value: string } {
   const body = bodyOf(raw);
   const fields = new Fields();
   const key = body.secret_key;
-  if (key === undefined || key === null || key === "") fields.add("secret_key", "The secret key field is required.");
+  if (key === undefined || key === null || key === "")
+    fields.add("secret_key", "The secret key field is required.");
   else if (typeof key !== "string") fields.add("secret_key", "The secret key field must be a string.");
   else if (!KEY_PATTERN.test(key)) {
     fields.add(
@@ -93,7 +95,8 @@ export function valueBody(raw: unknown): { key: string; value: string } {
   const value = body.secret_value;
   if (value === undefined || value === null || value === "") {
     fields.add("secret_value", "The secret value field is required.");
-  } else if (typeof value !== "string") fields.add("secret_value", "The secret value field must be a string.");
+  } else if (typeof value !== "string")
+    fields.add("secret_value", "The secret value field must be a string.");
   else if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
     fields.add("secret_value", `The secret value field must not be greater than ${MAX_VALUE_BYTES} bytes.`);
   }

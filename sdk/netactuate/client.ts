@@ -123,9 +123,16 @@ export class NetActuateClient {
     const valueBody = (f: NetActuateValueFields) => body({ secret_key: f.key, secret_value: f.value });
 
     this.lists = {
-      list: () => http.request({ method: "GET", path: LISTS, unwrap, response: collectionOf(secretListSchema) }),
+      list: () =>
+        http.request({ method: "GET", path: LISTS, unwrap, response: collectionOf(secretListSchema) }),
       retrieve: (id) =>
-        http.request({ method: "GET", path: LIST, params: { secretList: id }, unwrap, response: secretListSchema }),
+        http.request({
+          method: "GET",
+          path: LIST,
+          params: { secretList: id },
+          unwrap,
+          response: secretListSchema,
+        }),
       create: (fields = {}) =>
         http.request({
           method: "POST",
@@ -144,7 +151,13 @@ export class NetActuateClient {
           response: secretListSchema,
         }),
       delete: (id) =>
-        http.request({ method: "DELETE", path: LIST, params: { secretList: id }, unwrap, response: deletedSchema }),
+        http.request({
+          method: "DELETE",
+          path: LIST,
+          params: { secretList: id },
+          unwrap,
+          response: deletedSchema,
+        }),
     };
 
     this.values = {

@@ -27,7 +27,8 @@ function fieldsOf(raw: unknown): { names: string[]; messages: string[] } {
 
 /** The numeric status an envelope reports in `code`, or undefined when it carries none. */
 function codeOf(code: unknown): number | undefined {
-  const n = typeof code === "number" ? code : typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : NaN;
+  const n =
+    typeof code === "number" ? code : typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : NaN;
   return Number.isInteger(n) ? n : undefined;
 }
 
@@ -60,7 +61,7 @@ export function describeNetActuateError(status: number, body: unknown): ErrorDes
  * Opens the envelope of a 2xx response and returns its `data`. An envelope whose `code` is not a 2xx status
  * is that error, whatever the HTTP status said (NetActuate answers some failures as HTTP 200).
  */
-export function unwrapEnvelope(status: number, body: unknown): unknown {
+export function unwrapEnvelope(_status: number, body: unknown): unknown {
   const parsed = envelopeSchema.safeParse(body);
   // Not an envelope at all: hand the body to the response schema, which names what is missing.
   if (!parsed.success) return body;

@@ -53,7 +53,12 @@ export const secretValueSchema = z
       .transform((v) => v ?? ""),
   })
   .loose()
-  .transform((raw) => ({ id: raw.id, listId: raw.secret_list_id, key: raw.secret_key, value: raw.secret_value }));
+  .transform((raw) => ({
+    id: raw.id,
+    listId: raw.secret_list_id,
+    key: raw.secret_key,
+    value: raw.secret_value,
+  }));
 
 /** A secret value as the client returns it (camelCase; `value` is the plaintext). */
 export type NetActuateSecretValue = z.output<typeof secretValueSchema>;
@@ -64,7 +69,14 @@ export type NetActuateSecretValue = z.output<typeof secretValueSchema>;
  */
 export function collectionOf<T extends z.ZodType>(item: T) {
   return z.preprocess(
-    (raw) => (raw === null || raw === undefined ? [] : Array.isArray(raw) ? raw : typeof raw === "object" ? Object.values(raw) : raw),
+    (raw) =>
+      raw === null || raw === undefined
+        ? []
+        : Array.isArray(raw)
+          ? raw
+          : typeof raw === "object"
+            ? Object.values(raw)
+            : raw,
     z.array(item),
   );
 }

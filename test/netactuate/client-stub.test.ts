@@ -33,7 +33,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(JSON.stringify(answer.body));
     });
@@ -90,7 +95,9 @@ describe("NetActuateClient as a tolerant reader", () => {
 
   it("treats HTTP 200 with code 404 as NotFoundError", async () => {
     answer = { status: 200, body: envelope(null, 404, { message: "Secret list not found" }) };
-    const error = await client().lists.retrieve(5).catch((e: unknown) => e);
+    const error = await client()
+      .lists.retrieve(5)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as NotFoundError).status).toBe(404);
   });
@@ -100,7 +107,9 @@ describe("NetActuateClient as a tolerant reader", () => {
       status: 200,
       body: envelope(null, 422, { fields: { secret_key: ["The secret key has already been taken."] } }),
     };
-    const error = await client().values.create(1, { key: "K", value: "v" }).catch((e: unknown) => e);
+    const error = await client()
+      .values.create(1, { key: "K", value: "v" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).fields).toEqual(["secret_key"]);
     expect((error as Error).message).toContain("has already been taken");
@@ -116,7 +125,9 @@ describe("NetActuateClient as a tolerant reader", () => {
     ["must be a valid", { secret_list_id: ["The secret list id must be a valid secret list."] }],
   ])("maps a 422 saying %j to NotFoundError", async (_phrase, fields) => {
     answer = { status: 422, body: envelope(null, 422, { fields }) };
-    const error = await client().values.retrieve(1, 2).catch((e: unknown) => e);
+    const error = await client()
+      .values.retrieve(1, 2)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
   });
 
@@ -126,15 +137,22 @@ describe("NetActuateClient as a tolerant reader", () => {
   });
 
   it("maps 412 to PermissionDeniedError about the contract or entitlement", async () => {
-    answer = { status: 412, body: envelope(null, 412, { message: "Secret Manager is not enabled for this contract" }) };
-    const error = await client().lists.list().catch((e: unknown) => e);
+    answer = {
+      status: 412,
+      body: envelope(null, 412, { message: "Secret Manager is not enabled for this contract" }),
+    };
+    const error = await client()
+      .lists.list()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect((error as Error).message).toMatch(/contract or entitlement/);
   });
 
   it("rejects a success envelope whose data lacks the fields we rely on, naming the field", async () => {
     answer = { status: 200, body: envelope({ id: 1 }) };
-    const error = await client().lists.retrieve(1).catch((e: unknown) => e);
+    const error = await client()
+      .lists.retrieve(1)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseValidationError);
     expect((error as ResponseValidationError).field).toContain("name");
   });
@@ -147,7 +165,10 @@ describe("NetActuateClient as a tolerant reader", () => {
 
 describe("NetActuateClient requests", () => {
   it("sends the key as a Bearer header and the body as JSON by default", async () => {
-    answer = { status: 200, body: envelope({ id: 1, secret_list_id: 2, secret_key: "K", secret_value: "v" }) };
+    answer = {
+      status: 200,
+      body: envelope({ id: 1, secret_list_id: 2, secret_key: "K", secret_value: "v" }),
+    };
     await client().values.update(2, 1, { key: "K", value: "v" });
     const request = seen[0];
     expect(request?.method).toBe("POST");
@@ -160,7 +181,9 @@ describe("NetActuateClient requests", () => {
   it("sends the key as ?key= with query auth and never reports it", async () => {
     const events: RequestEvent[] = [];
     answer = { status: 404, body: envelope(null, 404, { message: `no list for ${KEY}` }) };
-    const error = await client(events, "query").lists.retrieve(9).catch((e: unknown) => e);
+    const error = await client(events, "query")
+      .lists.retrieve(9)
+      .catch((e: unknown) => e);
     expect(seen[0]?.url).toBe(`/api/secrets/lists/9?key=${KEY}`);
     expect(seen[0]?.headers.authorization).toBeUndefined();
     expect(error).toBeInstanceOf(NotFoundError);

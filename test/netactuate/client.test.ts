@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import {
   AuthenticationError,
   BadRequestError,
@@ -7,7 +8,6 @@ import {
   type RequestEvent,
 } from "../../sdk/core";
 import { NetActuateClient, type NetActuateClientOptions } from "../../sdk/netactuate";
-import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 
 const noWait = async () => {};
 
@@ -60,11 +60,19 @@ describe.each([
     const client = clientWith({ auth, bodyEncoding });
     const list = await client.lists.create({ name: `values-${tag}` });
     const value = await client.values.create(list.id, { key: `KEY_${tag}`, value: "first value" });
-    expect(value).toEqual({ id: expect.any(Number), listId: list.id, key: `KEY_${tag}`, value: "first value" });
+    expect(value).toEqual({
+      id: expect.any(Number),
+      listId: list.id,
+      key: `KEY_${tag}`,
+      value: "first value",
+    });
     expect(await client.values.retrieve(list.id, value.id)).toEqual(value);
     expect(await client.values.list(list.id)).toEqual([value]);
     expect(await client.values.listAll()).toContainEqual(value);
-    const updated = await client.values.update(list.id, value.id, { key: `NEW_${tag}`, value: "second = value&x" });
+    const updated = await client.values.update(list.id, value.id, {
+      key: `NEW_${tag}`,
+      value: "second = value&x",
+    });
     expect(updated).toEqual({ id: value.id, listId: list.id, key: `NEW_${tag}`, value: "second = value&x" });
     expect(await client.values.retrieve(list.id, value.id)).toEqual(updated);
     await client.values.delete(list.id, value.id);
@@ -77,7 +85,9 @@ describe.each([
     const a = await client.lists.create({ name: `dup-a-${tag}` });
     const b = await client.lists.create({ name: `dup-b-${tag}` });
     await client.values.create(a.id, { key: `DUP_${tag}`, value: "one" });
-    const error = await client.values.create(b.id, { key: `DUP_${tag}`, value: "two" }).catch((e: unknown) => e);
+    const error = await client.values
+      .create(b.id, { key: `DUP_${tag}`, value: "two" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).status).toBe(422);
     expect((error as BadRequestError).fields).toEqual(["secret_key"]);
@@ -108,7 +118,9 @@ describe("NetActuateClient errors", () => {
 
   it("maps 412 to PermissionDeniedError explaining the contract or entitlement", async () => {
     sandbox.faults.burst(412, 1, { method: "GET", route: "/api/secrets/lists" });
-    const error = await clientWith().lists.list().catch((e: unknown) => e);
+    const error = await clientWith()
+      .lists.list()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect((error as Error).message).toMatch(/contract or entitlement/);
   });

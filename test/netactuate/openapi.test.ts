@@ -28,11 +28,19 @@ afterAll(async () => {
 /** `/api/secrets/lists/:secretList` → `/secrets/lists/{secretList}`. */
 const toOpenApiPath = (route: string) => route.replace(/^\/api/, "").replace(/:(\w+)/g, "{$1}");
 
-async function send(method: string, path: string, init: { body?: string; type?: string; key?: string | null } = {}) {
+async function send(
+  method: string,
+  path: string,
+  init: { body?: string; type?: string; key?: string | null } = {},
+) {
   const headers: Record<string, string> = {};
   if (init.key !== null) headers.authorization = `Bearer ${init.key ?? KEY}`;
   if (init.type !== undefined) headers["content-type"] = init.type;
-  const response = await fetch(`${sandbox.baseUrl}${path}`, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}) });
+  const response = await fetch(`${sandbox.baseUrl}${path}`, {
+    method,
+    headers,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
   return { status: response.status, body: (await response.json()) as { data: { id: number } } };
 }
 
@@ -43,7 +51,8 @@ describe("sandbox/openapi/netactuate.yaml", () => {
 
   it("documents every status each exercised route answered", async () => {
     const json = "application/json";
-    const list = (await send("POST", "/secrets/lists", { body: JSON.stringify({ name: "doc" }), type: json })).body.data.id;
+    const list = (await send("POST", "/secrets/lists", { body: JSON.stringify({ name: "doc" }), type: json }))
+      .body.data.id;
     const other = (await send("POST", "/secrets/lists", {})).body.data.id;
     const value = (
       await send("POST", `/secrets/lists/${list}/values`, {
@@ -63,7 +72,8 @@ describe("sandbox/openapi/netactuate.yaml", () => {
       await send("GET", path, { key: null });
       await send("GET", path, { key: "na_wrong_key" });
     }
-    for (const path of [paths.list, paths.values, paths.value]) await send("GET", path.replace(String(list), "999999"));
+    for (const path of [paths.list, paths.values, paths.value])
+      await send("GET", path.replace(String(list), "999999"));
     for (const path of [paths.lists, paths.list, paths.values, paths.value]) {
       await send("POST", path, { body: "{", type: json });
       await send("POST", path, { body: "x", type: "text/plain" });
@@ -72,7 +82,10 @@ describe("sandbox/openapi/netactuate.yaml", () => {
       await send("POST", path, { body: JSON.stringify({ name: 1, secret_key: "bad key" }), type: json });
     }
     await send("POST", paths.list, { body: JSON.stringify({ name: "doc-renamed" }), type: json });
-    await send("POST", paths.value, { body: JSON.stringify({ secret_key: "DOC2", secret_value: "w" }), type: json });
+    await send("POST", paths.value, {
+      body: JSON.stringify({ secret_key: "DOC2", secret_value: "w" }),
+      type: json,
+    });
     await send("POST", `/secrets/lists/999999`, { body: JSON.stringify({ name: "n" }), type: json });
     await send("DELETE", paths.value);
     await send("DELETE", paths.value);
@@ -136,7 +149,10 @@ describe("sandbox/openapi/netactuate.yaml", () => {
       ["/secrets/lists", "GET, POST, HEAD"],
       ["/secrets/all-values", "GET, HEAD"],
     ] as const) {
-      const response = await fetch(`${sandbox.baseUrl}${path}`, { method: "PUT", headers: { authorization: `Bearer ${KEY}` } });
+      const response = await fetch(`${sandbox.baseUrl}${path}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${KEY}` },
+      });
       expect(response.status).toBe(405);
       expect(response.headers.get("allow")).toBe(methods);
     }

@@ -9,7 +9,10 @@ let sandbox: NetActuateSandbox;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  sandbox = await startNetActuateSandbox({ apiKeys: [KEY, "na_second_key_2222222222"], log: (l) => logLines.push(l) });
+  sandbox = await startNetActuateSandbox({
+    apiKeys: [KEY, "na_second_key_2222222222"],
+    log: (l) => logLines.push(l),
+  });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -24,7 +27,13 @@ interface Answer {
 async function call(
   method: string,
   path: string,
-  options: { json?: unknown; form?: Record<string, string>; raw?: string; auth?: "bearer" | "query" | "none"; key?: string } = {},
+  options: {
+    json?: unknown;
+    form?: Record<string, string>;
+    raw?: string;
+    auth?: "bearer" | "query" | "none";
+    key?: string;
+  } = {},
   target: NetActuateSandbox = sandbox,
 ): Promise<Answer> {
   const key = options.key ?? KEY;
@@ -44,7 +53,11 @@ async function call(
     body = options.raw;
   }
   const response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-  return { status: response.status, body: (await response.json()) as Answer["body"], headers: response.headers };
+  return {
+    status: response.status,
+    body: (await response.json()) as Answer["body"],
+    headers: response.headers,
+  };
 }
 
 async function newList(name: string): Promise<number> {
@@ -127,7 +140,12 @@ describe("NetActuate sandbox: lists", () => {
   });
 
   it("answers unknown and malformed ids with a 404 envelope", async () => {
-    for (const path of ["/secrets/lists/999999", "/secrets/lists/abc", "/secrets/lists/0", "/secrets/lists/999999/values"]) {
+    for (const path of [
+      "/secrets/lists/999999",
+      "/secrets/lists/abc",
+      "/secrets/lists/0",
+      "/secrets/lists/999999/values",
+    ]) {
       const answer = await call("GET", path);
       expect(answer.status).toBe(404);
       expect(answer.body).toMatchObject({ result: "error", code: 404 });
@@ -137,7 +155,9 @@ describe("NetActuate sandbox: lists", () => {
 
   it("deletes a list's values with it", async () => {
     const id = await newList("cascade");
-    await call("POST", `/secrets/lists/${id}/values`, { json: { secret_key: "CASCADE_K", secret_value: "v" } });
+    await call("POST", `/secrets/lists/${id}/values`, {
+      json: { secret_key: "CASCADE_K", secret_value: "v" },
+    });
     expect((await call("DELETE", `/secrets/lists/${id}`)).status).toBe(200);
     expect(sandbox.values().some((v) => v.key === "CASCADE_K")).toBe(false);
   });
@@ -174,22 +194,34 @@ describe("NetActuate sandbox: values", () => {
     const a = await newList("keys-a");
     const b = await newList("keys-b");
     await call("POST", `/secrets/lists/${a}/values`, { json: { secret_key: "SHARED", secret_value: "1" } });
-    const dup = await call("POST", `/secrets/lists/${b}/values`, { json: { secret_key: "SHARED", secret_value: "2" } });
+    const dup = await call("POST", `/secrets/lists/${b}/values`, {
+      json: { secret_key: "SHARED", secret_value: "2" },
+    });
     expect(dup.status).toBe(422);
     expect(dup.body.fields).toEqual({ secret_key: ["The secret key has already been taken."] });
-    const other = await call("POST", `/secrets/lists/${b}/values`, { json: { secret_key: "OTHER", secret_value: "2" } });
+    const other = await call("POST", `/secrets/lists/${b}/values`, {
+      json: { secret_key: "OTHER", secret_value: "2" },
+    });
     const id = (other.body.data as { id: number }).id;
-    const clash = await call("POST", `/secrets/lists/${b}/values/${id}`, { json: { secret_key: "SHARED", secret_value: "2" } });
+    const clash = await call("POST", `/secrets/lists/${b}/values/${id}`, {
+      json: { secret_key: "SHARED", secret_value: "2" },
+    });
     expect(clash.status).toBe(422);
   });
 
   it("updates key and value in one request and requires both", async () => {
     const listId = await newList("updates");
-    const created = await call("POST", `/secrets/lists/${listId}/values`, { json: { secret_key: "OLD", secret_value: "1" } });
+    const created = await call("POST", `/secrets/lists/${listId}/values`, {
+      json: { secret_key: "OLD", secret_value: "1" },
+    });
     const id = (created.body.data as { id: number }).id;
-    const updated = await call("POST", `/secrets/lists/${listId}/values/${id}`, { json: { secret_key: "NEW", secret_value: "2" } });
+    const updated = await call("POST", `/secrets/lists/${listId}/values/${id}`, {
+      json: { secret_key: "NEW", secret_value: "2" },
+    });
     expect(updated.body.data).toEqual({ id, secret_list_id: listId, secret_key: "NEW", secret_value: "2" });
-    const partial = await call("POST", `/secrets/lists/${listId}/values/${id}`, { json: { secret_value: "3" } });
+    const partial = await call("POST", `/secrets/lists/${listId}/values/${id}`, {
+      json: { secret_value: "3" },
+    });
     expect(partial.status).toBe(422);
     expect(partial.body.fields).toHaveProperty("secret_key");
   });
@@ -197,9 +229,13 @@ describe("NetActuate sandbox: values", () => {
   it("validates keys and values", async () => {
     const listId = await newList("validation");
     const post = (json: unknown) => call("POST", `/secrets/lists/${listId}/values`, { json });
-    expect((await post({ secret_key: "has space", secret_value: "v" })).body.fields).toHaveProperty("secret_key");
+    expect((await post({ secret_key: "has space", secret_value: "v" })).body.fields).toHaveProperty(
+      "secret_key",
+    );
     expect((await post({ secret_key: "K".repeat(129), secret_value: "v" })).status).toBe(422);
-    expect((await post({ secret_key: "EMPTY", secret_value: "" })).body.fields).toHaveProperty("secret_value");
+    expect((await post({ secret_key: "EMPTY", secret_value: "" })).body.fields).toHaveProperty(
+      "secret_value",
+    );
     expect((await post({ secret_key: "BIG", secret_value: "é".repeat(33 * 1024) })).status).toBe(422);
     expect((await post({ secret_key: 7, secret_value: ["x"] })).body.fields).toEqual({
       secret_key: ["The secret key field must be a string."],
@@ -211,7 +247,9 @@ describe("NetActuate sandbox: values", () => {
   it("answers a value looked up under another list with 404", async () => {
     const a = await newList("owner");
     const b = await newList("stranger");
-    const created = await call("POST", `/secrets/lists/${a}/values`, { json: { secret_key: "OWNED", secret_value: "v" } });
+    const created = await call("POST", `/secrets/lists/${a}/values`, {
+      json: { secret_key: "OWNED", secret_value: "v" },
+    });
     const id = (created.body.data as { id: number }).id;
     expect((await call("GET", `/secrets/lists/${b}/values/${id}`)).status).toBe(404);
     expect((await call("DELETE", `/secrets/lists/${b}/values/${id}`)).status).toBe(404);
@@ -222,14 +260,18 @@ describe("NetActuate sandbox: values", () => {
     const listId = await newList("concurrency");
     const same = await Promise.all(
       Array.from({ length: 64 }, (_, i) =>
-        call("POST", `/secrets/lists/${listId}/values`, { json: { secret_key: "RACE", secret_value: `v${i}` } }),
+        call("POST", `/secrets/lists/${listId}/values`, {
+          json: { secret_key: "RACE", secret_value: `v${i}` },
+        }),
       ),
     );
     expect(same.filter((a) => a.status === 200)).toHaveLength(1);
     expect(same.filter((a) => a.status === 422)).toHaveLength(63);
     const distinct = await Promise.all(
       Array.from({ length: 64 }, (_, i) =>
-        call("POST", `/secrets/lists/${listId}/values`, { json: { secret_key: `RACE_${i}`, secret_value: "v" } }),
+        call("POST", `/secrets/lists/${listId}/values`, {
+          json: { secret_key: `RACE_${i}`, secret_value: "v" },
+        }),
       ),
     );
     const ids = distinct.map((a) => (a.body.data as { id: number }).id);
@@ -239,7 +281,9 @@ describe("NetActuate sandbox: values", () => {
 
   it("shows ids, keys and list ids in process, never values", async () => {
     const listId = await newList("view");
-    await call("POST", `/secrets/lists/${listId}/values`, { json: { secret_key: "VIEW_K", secret_value: "view-canary-value" } });
+    await call("POST", `/secrets/lists/${listId}/values`, {
+      json: { secret_key: "VIEW_K", secret_value: "view-canary-value" },
+    });
     expect(sandbox.values()).toContainEqual({ id: expect.any(Number), listId, key: "VIEW_K" });
     expect(sandbox.lists()).toContainEqual({ id: listId, name: "view" });
     expect(JSON.stringify(sandbox.values())).not.toContain("view-canary-value");
@@ -258,7 +302,11 @@ describe("NetActuate sandbox: faults, limits and storage", () => {
 
   it("rate-limits per key when configured, with Retry-After", async () => {
     let now = 1_000_000;
-    const limited = await startNetActuateSandbox({ apiKeys: [KEY], rateLimit: { limit: 2, windowMs: 60_000 }, clock: () => now });
+    const limited = await startNetActuateSandbox({
+      apiKeys: [KEY],
+      rateLimit: { limit: 2, windowMs: 60_000 },
+      clock: () => now,
+    });
     try {
       expect((await call("GET", "/secrets/lists", {}, limited)).status).toBe(200);
       expect((await call("GET", "/secrets/lists", {}, limited)).status).toBe(200);
@@ -279,8 +327,14 @@ describe("NetActuate sandbox: faults, limits and storage", () => {
     const canary = "CANARY-na-at-rest-8d1f2e";
     try {
       const first = await startNetActuateSandbox({ apiKeys: [KEY], dataDir, key });
-      const listId = (await call("POST", "/secrets/lists", { json: { name: "persisted" } }, first)).body.data as { id: number };
-      await call("POST", `/secrets/lists/${listId.id}/values`, { json: { secret_key: "AT_REST", secret_value: canary } }, first);
+      const listId = (await call("POST", "/secrets/lists", { json: { name: "persisted" } }, first)).body
+        .data as { id: number };
+      await call(
+        "POST",
+        `/secrets/lists/${listId.id}/values`,
+        { json: { secret_key: "AT_REST", secret_value: canary } },
+        first,
+      );
       await first.close();
       const bytes = readdirSync(dataDir).map((f) => readFileSync(join(dataDir, f)));
       for (const needle of [canary, Buffer.from(canary).toString("base64"), encodeURIComponent(canary)]) {
@@ -288,11 +342,13 @@ describe("NetActuate sandbox: faults, limits and storage", () => {
       }
       const second = await startNetActuateSandbox({ apiKeys: [KEY], dataDir, key });
       const all = await call("GET", "/secrets/all-values", {}, second);
-      expect(all.body.data).toEqual([{ id: 1, secret_list_id: listId.id, secret_key: "AT_REST", secret_value: canary }]);
+      expect(all.body.data).toEqual([
+        { id: 1, secret_list_id: listId.id, secret_key: "AT_REST", secret_value: canary },
+      ]);
       await second.close();
-      await expect(startNetActuateSandbox({ apiKeys: [KEY], dataDir, key: Buffer.alloc(32, 8) })).rejects.toThrow(
-        /does not match/,
-      );
+      await expect(
+        startNetActuateSandbox({ apiKeys: [KEY], dataDir, key: Buffer.alloc(32, 8) }),
+      ).rejects.toThrow(/does not match/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

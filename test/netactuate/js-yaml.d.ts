@@ -1,4 +1,0 @@
-// js-yaml ships without types; the OpenAPI test only needs `load`.
-declare module "js-yaml" {
-  export function load(text: string): unknown;
-}
