@@ -21,16 +21,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { walletcrew } from "pulumi-secretstack";
 
 const config = new pulumi.Config();
-const setting = (name: string, env: string): string | undefined => config.get(name) ?? (process.env[env] || undefined);
+const setting = (name: string, env: string): string | undefined =>
+  config.get(name) ?? (process.env[env] || undefined);
 
 const generation = Number(setting("generation", "ROTATION_GENERATION") ?? "1");
-if (!Number.isInteger(generation) || generation < 1) throw new Error("generation must be a whole number from 1 up");
+if (!Number.isInteger(generation) || generation < 1)
+  throw new Error("generation must be a whole number from 1 up");
 const graceHours = Number(setting("graceHours", "ROTATION_GRACE_HOURS") ?? "24");
 if (!(graceHours >= 0)) throw new Error("graceHours must be a number of hours, 0 or more");
 const rotatedAtText = setting("rotatedAt", "ROTATION_ROTATED_AT");
 const rotatedAt = rotatedAtText === undefined ? Number.NaN : Date.parse(rotatedAtText);
 if (generation > 1 && !Number.isFinite(rotatedAt)) {
-  throw new Error(`set rotatedAt (or ROTATION_ROTATED_AT) to when generation ${generation} was rolled out (ISO 8601)`);
+  throw new Error(
+    `set rotatedAt (or ROTATION_ROTATED_AT) to when generation ${generation} was rolled out (ISO 8601)`,
+  );
 }
 const tenants = (setting("tenants", "ROTATION_TENANTS") ?? "demo,demo-eu")
   .split(",")

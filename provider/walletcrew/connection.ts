@@ -45,7 +45,10 @@ function field(value: string | undefined): string | undefined {
 }
 
 /** A client for one tenant: the connection's settings first, then stack config, then the environment. */
-export function clientFor(tenantId: string, connection: Connection | typeof UNKNOWN | undefined): WalletCrewClient {
+export function clientFor(
+  tenantId: string,
+  connection: Connection | typeof UNKNOWN | undefined,
+): WalletCrewClient {
   const c = known(connection);
   const apiKey = resolveSetting(field(c.apiKey), API_KEY);
   if (apiKey === undefined) throw new MissingCredentialError("The Wallet Crew", "API key", API_KEY, "apiKey");

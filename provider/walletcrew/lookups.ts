@@ -43,6 +43,8 @@ export async function getSecretKeys(args: GetSecretKeysArgs = {}): Promise<strin
   try {
     return await clientFor(tenantId, args.connection).list();
   } catch (error) {
-    throw new Error(`getSecretKeys for tenant ${tenantId}: ${error instanceof Error ? error.message : "unknown error"}`);
+    throw new Error(
+      `getSecretKeys for tenant ${tenantId}: ${error instanceof Error ? error.message : "unknown error"}`,
+    );
   }
 }

@@ -2,7 +2,14 @@
  * The pure half of `TenantSecret`: `check` (validate and normalize inputs) and `diff` (what a change means).
  * Neither touches the network, so previews stay offline and fast.
  */
-import { type CheckFailure, type CheckResult, compact, resolveSetting, UNKNOWN, zodFailures } from "../common";
+import {
+  type CheckFailure,
+  type CheckResult,
+  compact,
+  resolveSetting,
+  UNKNOWN,
+  zodFailures,
+} from "../common";
 import { type Connection, type Inputs, inputsSchema, isPast, type Outputs, sameInstant } from "./schema";
 
 /** Where the tenant comes from when neither the `tenantId` arg nor `connection.tenantId` names it. */
@@ -50,7 +57,11 @@ export function checkInputs(
   }
 
   const known = (v: string | undefined): v is string => v !== undefined && v !== UNKNOWN;
-  if (known(args.notBefore) && known(args.expiresOn) && Date.parse(args.notBefore) >= Date.parse(args.expiresOn)) {
+  if (
+    known(args.notBefore) &&
+    known(args.expiresOn) &&
+    Date.parse(args.notBefore) >= Date.parse(args.expiresOn)
+  ) {
     failures.push({ property: "notBefore", reason: "notBefore must be before expiresOn" });
   }
   if (known(args.expiresOn) && isPast(args.expiresOn, now)) {
@@ -79,7 +90,9 @@ export function checkInputs(
   return { inputs };
 }
 
-function normalizeConnection(c: Connection | typeof UNKNOWN | undefined): Connection | typeof UNKNOWN | undefined {
+function normalizeConnection(
+  c: Connection | typeof UNKNOWN | undefined,
+): Connection | typeof UNKNOWN | undefined {
   if (c === undefined || c === UNKNOWN) return c;
   const out = compact({ ...c });
   return Object.keys(out).length > 0 ? out : undefined;

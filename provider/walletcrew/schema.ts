@@ -19,11 +19,9 @@ function orUnknown<T extends z.ZodType>(schema: T) {
   return z.union([z.literal(UNKNOWN), schema]);
 }
 
-const key = z
-  .string({ error: "key must be a string" })
-  .regex(KEY_PATTERN, {
-    error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
-  });
+const key = z.string({ error: "key must be a string" }).regex(KEY_PATTERN, {
+  error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
+});
 
 const tenantId = z
   .string({ error: "tenantId must be a string" })

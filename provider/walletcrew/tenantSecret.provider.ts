@@ -4,13 +4,19 @@
  * resolved at call time from the resource's `connection`, stack config or the environment.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ConnectionError, NotFoundError, ResponseValidationError, ServerError, TimeoutError } from "../../sdk/core";
+import {
+  ConnectionError,
+  NotFoundError,
+  ResponseValidationError,
+  ServerError,
+  TimeoutError,
+} from "../../sdk/core";
 import type { PutSecret } from "../../sdk/walletcrew";
 import { type ConfigureRequest, compact, recordConfig, SCHEMA_VERSION } from "../common";
 import { now } from "./clock";
 import { CONFIG_KEYS, clientFor } from "./connection";
 import { checkInputs, diffOutputs } from "./plan";
-import { idOf, type Inputs, isPast, type Outputs, parseId, upgrade } from "./schema";
+import { type Inputs, idOf, isPast, type Outputs, parseId, upgrade } from "./schema";
 
 const RESOURCE = "walletcrew:TenantSecret";
 

@@ -1,5 +1,6 @@
 /** The `walletcrew.TenantSecret` resource: one secret of a The Wallet Crew tenant, addressed by key. */
 import * as pulumi from "@pulumi/pulumi";
+
 import provider = require("./tenantSecret.provider");
 
 /** Where and how to reach The Wallet Crew for one resource; each field falls back to stack config, then env. */

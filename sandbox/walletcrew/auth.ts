@@ -34,7 +34,8 @@ export class KeyRing {
       for (const { key, scopes } of tenant.keys) {
         // The key itself is never named: it is a credential.
         if (key.length < 8) throw new Error(`an API key of tenant ${tenant.id} is shorter than 8 characters`);
-        if (this.grants.has(key)) throw new Error("an API key is listed for two tenants; keys are tenant-scoped");
+        if (this.grants.has(key))
+          throw new Error("an API key is listed for two tenants; keys are tenant-scoped");
         this.grants.set(key, { tenantId: tenant.id, scopes: new Set(scopes) });
       }
     }
@@ -46,7 +47,10 @@ export class KeyRing {
    */
   authorize(credential: string | undefined, tenantId: string, scope: Scope): void {
     if (credential === undefined) {
-      throw new SandboxHttpError(401, "no API key: send the X-API-KEY header (or Authorization: Bearer <token>)");
+      throw new SandboxHttpError(
+        401,
+        "no API key: send the X-API-KEY header (or Authorization: Bearer <token>)",
+      );
     }
     const grant = this.grants.get(credential);
     if (grant === undefined) throw new SandboxHttpError(401, "the API key is invalid or has been revoked");

@@ -12,7 +12,7 @@ import {
   type SandboxCommonOptions,
   type SandboxStats,
 } from "../core";
-import { KeyRing, type Scope, type WalletCrewTenant, credentialOf } from "./auth";
+import { credentialOf, KeyRing, type Scope, type WalletCrewTenant } from "./auth";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problem";
 import { registerRoutes, type ValueEncoding } from "./routes";
 import { type SecretInfo, SecretTable } from "./store";
@@ -65,7 +65,9 @@ function derivedKey(key: Buffer, label: string): string {
 }
 
 /** Starts the emulator and resolves once it listens. */
-export async function startWalletCrewSandbox(options: WalletCrewSandboxOptions = {}): Promise<WalletCrewSandbox> {
+export async function startWalletCrewSandbox(
+  options: WalletCrewSandboxOptions = {},
+): Promise<WalletCrewSandbox> {
   const key = options.key ?? loadOrCreateKey(options.dataDir);
   const clock = options.clock ?? Date.now;
   const tenants = options.tenants ?? [
@@ -78,7 +80,11 @@ export async function startWalletCrewSandbox(options: WalletCrewSandboxOptions =
     throw new Error("the Wallet Crew sandbox needs at least one tenant with at least one API key");
   }
   const keyRing = new KeyRing(tenants);
-  const store = openStore({ fileName: "walletcrew.db", key, ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}) });
+  const store = openStore({
+    fileName: "walletcrew.db",
+    key,
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+  });
   try {
     const table = new SecretTable(store, clock);
     const faults = new FaultInjector();
@@ -99,7 +105,10 @@ export async function startWalletCrewSandbox(options: WalletCrewSandboxOptions =
       baseUrl: listening.origin,
       apiKey: firstKey.key,
       tenantId: first.id,
-      tenants: tenants.map((t) => ({ id: t.id, keys: t.keys.map((k) => ({ key: k.key, scopes: [...k.scopes] })) })),
+      tenants: tenants.map((t) => ({
+        id: t.id,
+        keys: t.keys.map((k) => ({ key: k.key, scopes: [...k.scopes] })),
+      })),
       faults,
       stats: () => app.sandbox.stats(),
       secrets: (tenantId) => table.describe(tenantId),

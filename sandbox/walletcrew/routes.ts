@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import { type ErrorFields, type SandboxApp, SandboxHttpError } from "../core";
-import { type KeyRing, type Scope, credentialOf } from "./auth";
+import { credentialOf, type KeyRing, type Scope } from "./auth";
 import type { SecretTable } from "./store";
 
 /** Keys: letters, digits, `-` and `_`, case-sensitive, 1 to 128 characters. */
@@ -56,8 +56,9 @@ function parseDate(body: Record<string, unknown>, name: "expiresOn" | "notBefore
     fields[name] = [`give ${name} once (as ${name} or ${pascal}, not both)`];
     return undefined;
   }
-  const raw = body[name] ?? body[pascal];
-  if (raw === undefined || raw === null) return undefined;
+  // Not `??`: a null date is a type error, not an absent one.
+  const raw = body[name] !== undefined ? body[name] : body[pascal];
+  if (raw === undefined) return undefined;
   const at = typeof raw === "string" && DATE_TIME.test(raw) ? Date.parse(raw.toUpperCase()) : Number.NaN;
   if (!Number.isFinite(at)) {
     fields[name] = [`${name} must be an ISO 8601 date-time with an offset, e.g. 2030-01-01T00:00:00Z`];
@@ -68,13 +69,18 @@ function parseDate(body: Record<string, unknown>, name: "expiresOn" | "notBefore
 
 /** Validates a PUT body: `{value, expiresOn?, notBefore?}` (PascalCase dates accepted). */
 function parseBody(request: FastifyRequest): { value: string; expiresOn?: number; notBefore?: number } {
-  const type = String(request.headers["content-type"] ?? "").split(";", 1)[0]?.trim().toLowerCase();
+  const type = String(request.headers["content-type"] ?? "")
+    .split(";", 1)[0]
+    ?.trim()
+    .toLowerCase();
   if (type !== "application/json") {
     throw new SandboxHttpError(415, "unsupported content type; send the body as application/json");
   }
   const body = request.body;
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new SandboxHttpError(400, "the request body must be a JSON object", { body: ["expected an object"] });
+    throw new SandboxHttpError(400, "the request body must be a JSON object", {
+      body: ["expected an object"],
+    });
   }
   const record = body as Record<string, unknown>;
   const fields: ErrorFields = {};
@@ -108,9 +114,28 @@ function wantsText(request: FastifyRequest): boolean {
   return /text\/plain|text\/\*/.test(accept);
 }
 
+/** Methods of each path, for the 405 answer (with `Allow`) to any other method. */
+const ALLOWED: [RegExp, string][] = [
+  [/^\/api\/[^/]+\/secrets\/?$/, "GET, HEAD"],
+  [/^\/api\/[^/]+\/secrets\/[^/]+$/, "GET, HEAD, PUT, DELETE"],
+];
+
 /** Registers the secrets routes on the emulator's app. */
 export function registerRoutes(app: SandboxApp, options: RouteOptions): void {
   const { keyRing, table } = options;
+
+  // A known path with a method it does not serve is a 405, not a 404: the resource exists, the verb does not.
+  // In onRequest, so it answers before fastify looks at the body of a method such as QUERY.
+  app.addHook("onRequest", async (request) => {
+    if (request.routeOptions.url !== undefined) return;
+    const path = request.url.split("?", 1)[0] ?? "";
+    const allowed = ALLOWED.find(([pattern]) => pattern.test(path))?.[1];
+    if (allowed !== undefined && !allowed.split(", ").includes(request.method)) {
+      throw new SandboxHttpError(405, `method ${request.method} is not allowed here`, undefined, {
+        allow: allowed,
+      });
+    }
+  });
   const guard = (scope: Scope) => async (request: FastifyRequest) => {
     const { tenantId } = request.params as Params;
     keyRing.authorize(credentialOf(request), tenantId, scope);
@@ -118,7 +143,10 @@ export function registerRoutes(app: SandboxApp, options: RouteOptions): void {
 
   app.get("/api/:tenantId/secrets", { onRequest: guard("Secret.Read") }, async (request, reply) => {
     const { tenantId } = request.params as Params;
-    return reply.code(200).type("application/json; charset=utf-8").send(JSON.stringify(table.keys(tenantId)));
+    return reply
+      .code(200)
+      .type("application/json; charset=utf-8")
+      .send(JSON.stringify(table.keys(tenantId)));
   });
 
   app.get("/api/:tenantId/secrets/:key", { onRequest: guard("Secret.Read") }, async (request, reply) => {
@@ -142,7 +170,8 @@ export function registerRoutes(app: SandboxApp, options: RouteOptions): void {
 
   app.delete("/api/:tenantId/secrets/:key", { onRequest: guard("Secret.Write") }, async (request, reply) => {
     const { tenantId, key } = request.params as Params;
-    if (!table.delete(tenantId, checkKey(key))) throw new SandboxHttpError(404, "no secret with this key in the tenant");
+    if (!table.delete(tenantId, checkKey(key)))
+      throw new SandboxHttpError(404, "no secret with this key in the tenant");
     if (app.sandbox.afterCommit(request, reply)) return reply;
     return reply.code(204).send();
   });

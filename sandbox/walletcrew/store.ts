@@ -79,7 +79,9 @@ export class SecretTable {
   /** The value of a key if it exists and is valid now. */
   get(tenantId: string, key: string): Lookup {
     const row = this.store.db
-      .prepare("SELECT key, value, expires_on, not_before FROM walletcrew_secrets WHERE tenant_id = ? AND key = ?")
+      .prepare(
+        "SELECT key, value, expires_on, not_before FROM walletcrew_secrets WHERE tenant_id = ? AND key = ?",
+      )
       .get(tenantId, key) as Row | undefined;
     if (row === undefined) return { state: "missing" };
     const state = validity(row, this.now());
@@ -95,7 +97,14 @@ export class SecretTable {
          ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value, expires_on = excluded.expires_on,
            not_before = excluded.not_before, updated_at = excluded.updated_at`,
       )
-      .run(tenantId, key, this.store.seal(value, aadOf(tenantId, key)), expiresOn ?? null, notBefore ?? null, this.now());
+      .run(
+        tenantId,
+        key,
+        this.store.seal(value, aadOf(tenantId, key)),
+        expiresOn ?? null,
+        notBefore ?? null,
+        this.now(),
+      );
   }
 
   /** Deletes a secret; false when there was none. */

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import {
   type Clock,
+  defaultDescribeError,
   type ErrorDescription,
   HttpClient,
   type RateLimitOptions,
@@ -65,16 +66,20 @@ const problem = z
   .loose();
 
 /** What a 403 adds: the two reasons The Wallet Crew refuses a valid key. */
-const TENANT_SCOPED = "keys work for one tenant only and need Secret.Read (list, get) or Secret.Write (put, delete)";
+const TENANT_SCOPED =
+  "keys work for one tenant only and need Secret.Read (list, get) or Secret.Write (put, delete)";
 
 /**
  * Reads problem details into safe text: `title` and `detail`, and the field names of `errors`, never their
  * messages (a validation message may quote the rejected value). The core scrubs the text further.
  */
 export function describeProblem(status: number, body: unknown): ErrorDescription | undefined {
-  const parsed = problem.safeParse(typeof body === "object" && body !== null ? body : {});
+  const isObject = typeof body === "object" && body !== null && !Array.isArray(body);
+  const parsed = problem.safeParse(isObject ? body : {});
   const { title, detail, errors } = parsed.success ? parsed.data : {};
-  const parts = [[title, detail].filter((part) => part !== undefined && part !== "").join(": ")];
+  // A body that is not problem details (a proxy's plain-text page) is read as the core reads any body.
+  const fallback = isObject ? undefined : defaultDescribeError(status, body)?.detail;
+  const parts = [[title, detail, fallback].filter((part) => part !== undefined && part !== "").join(": ")];
   if (status === 403) parts.push(TENANT_SCOPED);
   const description: ErrorDescription = {};
   const text = parts.filter((part) => part !== "").join("; ");

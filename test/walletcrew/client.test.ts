@@ -9,6 +9,7 @@ import {
   type RequestEvent,
 } from "../../sdk/core";
 import { describeProblem, WalletCrewClient } from "../../sdk/walletcrew";
+import { recordFigure } from "../support/report";
 import { findCanaries } from "./helpers";
 
 const KEY = "canary-apikey-demo-5b1e";
@@ -201,7 +202,16 @@ describe("WalletCrewClient", () => {
   it("repeats a PUT whose answer was lost after the commit, leaving one secret", async () => {
     sandbox.faults.dropAfterCommit(1, { method: "PUT" });
     await client().put("dropped-once", { value: "v" });
-    expect(sandbox.secrets("demo").filter((s) => s.key === "dropped-once")).toHaveLength(1);
+    const stored = sandbox.secrets("demo").filter((s) => s.key === "dropped-once").length;
+    recordFigure({
+      section: "Faults",
+      case: "The Wallet Crew client: a PUT committed, then its answer dropped",
+      measure: "secrets stored",
+      value: stored,
+      target: "= 1",
+      ok: stored === 1,
+    });
+    expect(stored).toBe(1);
     expect(sandbox.stats().requests["PUT /api/:tenantId/secrets/:key"]?.dropped).toBeGreaterThanOrEqual(1);
   });
 });
@@ -226,7 +236,8 @@ describe("describeProblem", () => {
     expect(describeProblem(403, undefined)?.detail).toContain("one tenant only");
   });
 
-  it("reads bodies that are not problem details as saying nothing", () => {
+  it("reads an HTML page as saying nothing and a plain-text body as detail", () => {
     expect(describeProblem(500, "<html>oops</html>")).toEqual({});
+    expect(describeProblem(502, "upstream timed out")).toEqual({ detail: "upstream timed out" });
   });
 });

@@ -2,15 +2,26 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeploymentError, destroy, type EngineOptions, readState, refresh, type Summary, up } from "../../engine";
+import {
+  DeploymentError,
+  destroy,
+  type EngineOptions,
+  preview,
+  readState,
+  refresh,
+  type Summary,
+  up,
+} from "../../engine";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { WalletCrewClient } from "../../sdk/walletcrew";
+import { recordFigure } from "../support/report";
 import { filesText, findCanaries } from "./helpers";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "walletcrew");
 const TYPE = "pulumi-nodejs:dynamic/walletcrew:TenantSecret";
 const KEY = "canary-engine-apikey-demo-6d21";
 const EU_KEY = "canary-engine-apikey-eu-0e77";
+const READ_ONLY_KEY = "canary-engine-apikey-readonly-4c4c";
 const VALUE = "canary-engine-value-one-a1b2";
 const VALUE_2 = "canary-engine-value-two-c3d4";
 const DRIFTED = "canary-engine-drifted-e5f6";
@@ -41,7 +52,11 @@ function stack(name: string) {
     knobs: Record<string, string> = {},
     extra: Partial<EngineOptions> = {},
   ): Promise<Summary> => command(options(knobs, extra));
-  const fail = async (command: typeof up, knobs: Record<string, string> = {}, extra: Partial<EngineOptions> = {}) => {
+  const fail = async (
+    command: typeof up,
+    knobs: Record<string, string> = {},
+    extra: Partial<EngineOptions> = {},
+  ) => {
     try {
       await command(options(knobs, extra));
     } catch (error) {
@@ -69,7 +84,13 @@ beforeAll(async () => {
     clock: () => sandboxNow,
     log: (line) => sandboxLog.push(line),
     tenants: [
-      { id: "demo", keys: [{ key: KEY, scopes: ["Secret.Read", "Secret.Write"] }] },
+      {
+        id: "demo",
+        keys: [
+          { key: KEY, scopes: ["Secret.Read", "Secret.Write"] },
+          { key: READ_ONLY_KEY, scopes: ["Secret.Read"] },
+        ],
+      },
       { id: "demo-eu", keys: [{ key: EU_KEY, scopes: ["Secret.Read", "Secret.Write"] }] },
     ],
   });
@@ -83,8 +104,24 @@ afterAll(async () => {
 describe("TenantSecret through the engine and the real provider host", () => {
   const life = stack("life");
 
+  it("previews the first up without a single request to the API", async () => {
+    const before = sandbox.stats().total;
+    const summary = await life.run(preview, {
+      WC_VALUE: VALUE,
+      WC_EU_TENANT: "demo-eu",
+      WC_EU_API_KEY: EU_KEY,
+    });
+    expect(summary).toMatchObject({ created: 2, failed: 0 });
+    expect(sandbox.stats().total).toBe(before);
+  });
+
   it("creates the secrets of two tenants on the first up, and the lookup sees the empty tenant", async () => {
-    const summary = await life.run(up, { WC_VALUE: VALUE, WC_EU_TENANT: "demo-eu", WC_EU_API_KEY: EU_KEY, WC_LOOKUP: "1" });
+    const summary = await life.run(up, {
+      WC_VALUE: VALUE,
+      WC_EU_TENANT: "demo-eu",
+      WC_EU_API_KEY: EU_KEY,
+      WC_LOOKUP: "1",
+    });
     expect(summary).toMatchObject({ created: 2, failed: 0 });
     expect(summary.outputs).toMatchObject({
       primaryId: "demo/app-signing-key",
@@ -176,7 +213,9 @@ describe("TenantSecret after its expiry", () => {
   const later = { SECRETSTACK_TEST_CLOCK_OFFSET_MS: String(2 * HOUR) };
 
   it("does not recreate an expired secret across two ups, and refresh keeps it as expired", async () => {
-    expect(await expiring.run(up, { WC_KEY: "expiring-key", WC_EXPIRES_ON: expiresOn })).toMatchObject({ created: 1 });
+    expect(await expiring.run(up, { WC_KEY: "expiring-key", WC_EXPIRES_ON: expiresOn })).toMatchObject({
+      created: 1,
+    });
     sandboxNow += 2 * HOUR;
     await expect(client().retrieve("expiring-key")).rejects.toThrow(/404/);
     const knobs = { WC_KEY: "expiring-key", WC_EXPIRES_ON: expiresOn, ...later };
@@ -185,9 +224,20 @@ describe("TenantSecret after its expiry", () => {
     expect(refreshed).toMatchObject({ dropped: 0, failed: 0 });
     const state = await expiring.state();
     expect(state.resources.find((r) => r.name === "primary")?.outputs.expired).toBe(true);
+    let writes = 0;
     for (let i = 0; i < 2; i++) {
-      expect(await expiring.run(up, knobs)).toMatchObject({ created: 0, replaced: 0, updated: 0, failed: 0 });
+      const summary = await expiring.run(up, knobs);
+      writes += summary.created + summary.replaced + summary.updated;
+      expect(summary).toMatchObject({ created: 0, replaced: 0, updated: 0, failed: 0 });
     }
+    recordFigure({
+      section: "State safety",
+      case: "walletcrew.TenantSecret: two ups after its expiry",
+      measure: "creates, replaces and updates",
+      value: writes,
+      target: "0",
+      ok: writes === 0,
+    });
     expect(keysOf("demo")).toEqual(["expiring-key"]);
   });
 
@@ -229,6 +279,13 @@ describe("TenantSecret errors name what to fix", () => {
     expect(message).toContain("one tenant only");
   });
 
+  it("a key without the Secret.Write scope gives a 403 that names the scope", async () => {
+    const { message } = await broken.fail(up, {}, { config: { "walletcrew:apiKey": READ_ONLY_KEY } });
+    expect(message).toContain("403");
+    expect(message).toContain("Secret.Write");
+    expect(keysOf("demo")).toEqual([]);
+  });
+
   it("a bad key fails at check with the property named and no request sent", async () => {
     const before = sandbox.stats().total;
     const { message } = await broken.fail(up, { WC_KEY: "bad/key" });
@@ -245,7 +302,7 @@ describe("TenantSecret errors name what to fix", () => {
 });
 
 describe("TenantSecret canaries", () => {
-  const canaries = [KEY, EU_KEY, VALUE, VALUE_2, DRIFTED];
+  const canaries = [KEY, EU_KEY, READ_ONLY_KEY, VALUE, VALUE_2, DRIFTED];
 
   it("never leak into __provider, non-secret outputs, errors, host output, sandbox logs or data files", async () => {
     const state = await stack("life").state();
@@ -256,10 +313,28 @@ describe("TenantSecret canaries", () => {
       const providerText = String(resource.outputs.__provider ?? resource.inputs.__provider ?? "");
       expect(providerText.length).toBeLessThan(400);
       expect(providerText).toContain("pulumi-secretstack/providers/walletcrew/tenantSecret.provider");
-      const secret = new Set([...(resource.secretOutputs ?? []), ...(resource.additionalSecretOutputs ?? [])]);
+      const secret = new Set([
+        ...(resource.secretOutputs ?? []),
+        ...(resource.additionalSecretOutputs ?? []),
+      ]);
       const plain = Object.fromEntries(Object.entries(resource.outputs).filter(([k]) => !secret.has(k)));
       expect(findCanaries(JSON.stringify(plain), canaries)).toEqual([]);
     }
+    const places = [errors, hostLog, engineLog, sandboxLog].map((lines) =>
+      findCanaries(lines.join("\n"), canaries),
+    );
+    const leaks =
+      places.flat().length +
+      findCanaries(stateText, canaries).length +
+      findCanaries(filesText(path.join(dir, "sandbox")), canaries).length;
+    recordFigure({
+      section: "Secrecy",
+      case: "walletcrew.TenantSecret: canary API keys and values through a stack's life",
+      measure: "leaks in state, errors, host output, logs and sandbox files",
+      value: leaks,
+      target: "0",
+      ok: leaks === 0,
+    });
     expect(findCanaries(errors.join("\n"), canaries)).toEqual([]);
     expect(findCanaries(hostLog.join("\n"), canaries)).toEqual([]);
     expect(findCanaries(engineLog.join("\n"), canaries)).toEqual([]);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MissingCredentialError, resetConfig, SCHEMA_VERSION } from "../../provider/common";
 import { setClock, setSleep } from "../../provider/walletcrew/clock";
+import { getSecretKeys } from "../../provider/walletcrew/lookups";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { WalletCrewClient } from "../../sdk/walletcrew";
@@ -271,5 +272,28 @@ describe("TenantSecret provider", () => {
     await provider.diff("demo/offline", { ...news, expired: false, schemaVersion: 1 }, news);
     expect(sandbox.stats().total).toBe(stats);
     expect(inputs).toBeDefined();
+  });
+});
+
+describe("getSecretKeys", () => {
+  it("lists the keys of a tenant, with the connection given or from the environment", async () => {
+    await remote(EU_KEY, "demo-eu").put("looked-up", { value: VALUE });
+    const keys = await getSecretKeys({
+      tenantId: "demo-eu",
+      connection: { apiKey: EU_KEY, baseUrl: sandbox.baseUrl },
+    });
+    expect(keys).toContain("looked-up");
+    expect(await getSecretKeys()).toEqual(await remote().list());
+  });
+
+  it("says where to set the tenant when none is given", async () => {
+    delete process.env.WALLETCREW_TENANT_ID;
+    await expect(getSecretKeys()).rejects.toThrow(/WALLETCREW_TENANT_ID/);
+  });
+
+  it("names the tenant and what to fix on a 403, never the key", async () => {
+    const error = await failure(getSecretKeys({ tenantId: "demo-eu" }));
+    expect(error.message).toMatch(/^getSecretKeys for tenant demo-eu: 403/);
+    expect(findCanaries(error.message, [KEY])).toEqual([]);
   });
 });

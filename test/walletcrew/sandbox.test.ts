@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
+import { recordFigure } from "../support/report";
 import { filesText, findCanaries, raw } from "./helpers";
 
 const READER = "reader-key-0001";
@@ -127,6 +128,16 @@ describe("The Wallet Crew sandbox", () => {
     }
   });
 
+  it("answers 405 with Allow for a method a known path does not serve", async () => {
+    const patch = await raw(sandbox.baseUrl, "PATCH", "/api/demo/secrets/alpha", json(FULL), "{}");
+    expect(patch.status).toBe(405);
+    expect(patch.headers.allow).toBe("GET, HEAD, PUT, DELETE");
+    expect(patch.contentType).toMatch(/^application\/problem\+json/);
+    const post = await raw(sandbox.baseUrl, "POST", "/api/demo/secrets", json(FULL), "{}");
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe("GET, HEAD");
+  });
+
   it("accepts a 128-character key", async () => {
     expect((await put("K".repeat(128), { value: "v" })).status).toBe(204);
   });
@@ -241,6 +252,14 @@ describe("The Wallet Crew sandbox", () => {
     const answers = await Promise.all(writes);
     expect(answers.every((a) => a.status === 204)).toBe(true);
     const keys = sandbox.secrets("demo").filter((s) => s.key.startsWith("conc-"));
+    recordFigure({
+      section: "Load",
+      case: "The Wallet Crew sandbox: 64 concurrent PUTs to 16 keys",
+      measure: "keys stored",
+      value: keys.length,
+      target: "= 16",
+      ok: keys.length === 16,
+    });
     expect(keys).toHaveLength(16);
     const got = await raw(sandbox.baseUrl, "GET", "/api/demo/secrets/conc-3", json(FULL));
     expect(["value-3", "value-19", "value-35", "value-51"]).toContain(JSON.parse(got.text));
