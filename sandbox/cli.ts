@@ -104,18 +104,14 @@ function parseOptions(argv: string[]): SandboxOptions & { quiet: boolean } {
 async function main(): Promise<void> {
   const { quiet, ...options } = parseOptions(process.argv.slice(2));
   if (!quiet) options.log = (line) => process.stderr.write(`${line}\n`);
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-  try {
-    sandbox = await startSandbox(options);
-  } catch (error) {
-    process.stderr.write(`secretstack-sandbox: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`${JSON.stringify(endpointsOf(sandbox))}\n`);
+  // Handlers go in before anything else: a signal that arrives while the emulators start, or right after
+  // the JSON line, must still end in a clean exit 0.
+  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    if (sandbox === undefined) return; // startup finishes, sees `stopping`, and closes
     sandbox.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -123,6 +119,18 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  try {
+    sandbox = await startSandbox(options);
+  } catch (error) {
+    process.stderr.write(`secretstack-sandbox: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (stopping) {
+    stopping = false;
+    stop();
+    return;
+  }
+  process.stdout.write(`${JSON.stringify(endpointsOf(sandbox))}\n`);
 }
 
 void main();

@@ -24,6 +24,12 @@ const programDir = path.join(root, "examples", "quickstart");
  */
 const LOCAL_ONLY_PASSPHRASE = DEFAULT_ENGINE_PASSPHRASE;
 
+/** A path relative to the project when it is inside it, absolute otherwise. */
+function displayPath(p: string): string {
+  const relative = path.relative(root, p);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? p : relative;
+}
+
 function sandboxEnv(sandbox: Sandbox): Record<string, string> {
   return {
     TENSORDOCK_BASE_URL: sandbox.tensordock.baseUrl,
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     const env = sandboxEnv(sandbox);
     process.stdout.write(
       `Sandbox: TensorDock ${sandbox.tensordock.baseUrl}, The Wallet Crew ${sandbox.walletcrew.baseUrl}, ` +
-        `NetActuate ${sandbox.netactuate.baseUrl} (data in ${path.relative(root, path.join(work, "sandbox")) || "."})\n\n`,
+        `NetActuate ${sandbox.netactuate.baseUrl} (data in ${displayPath(path.join(work, "sandbox"))})\n\n`,
     );
     if (hasCli) await deployWithCli({ ...process.env, ...env });
     else await deployWithEngine(env);

@@ -74,5 +74,6 @@ export function writeReport(): void {
     for (const r of rows) lines.push(`| ${r.case} | ${r.measure} | ${r.value} | ${r.target} | ${r.ok ? "yes" : "NO"} |`);
     lines.push("");
   }
+  mkdirSync(path.dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, lines.join("\n"));
 }

@@ -1,0 +1,276 @@
+/**
+ * The package as users install it: the tarball `npm pack` makes from the build, installed with
+ * `@pulumi/pulumi` into a fresh program outside the repository, deployed into the sandbox through the engine.
+ * Each provider must be serialized into state as a tiny `require()` of the installed package, holding nothing
+ * secret.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StackState, Summary } from "../../engine";
+import { changes, deployProgram, NO_CHANGES, type ProgramStack } from "../support/deploy";
+import { canary, findLeak } from "../support/leaks";
+import { REPO_ROOT, runNodeBin, runNpm, runProcess } from "../support/process";
+import { EMPTY_SANDBOX, type TestSandbox, withSandbox } from "../support/sandbox";
+
+const INSTALL_TIMEOUT = 240_000;
+const PULUMI_VERSION = (
+  JSON.parse(
+    readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+  ) as {
+    version: string;
+  }
+).version;
+const REPO_PACKAGE = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+  exports: Record<string, unknown>;
+  allowScripts?: Record<string, boolean>;
+};
+
+/** The provider files the `./providers/*` export must reach, one per resource. */
+const PROVIDERS = [
+  "tensordock/sshKey",
+  "tensordock/genericSecret",
+  "walletcrew/tenantSecret",
+  "netactuate/secretList",
+  "netactuate/secretValue",
+];
+
+/** One of each resource; values come from stack config, credentials and endpoints from the environment. */
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { netactuate, tensordock, walletcrew } from "pulumi-secretstack";
+
+const config = new pulumi.Config();
+const key = new tensordock.SshKey("key", {
+  name: "pack-key",
+  publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBiklCBOkHnt0XIaL/k/aGdeygdaLHA1luvNP75tjibL pack@secretstack",
+});
+const generic = new tensordock.GenericSecret("generic", { name: "pack-generic", value: config.requireSecret("genericValue") });
+const tenant = new walletcrew.TenantSecret("tenant", { key: "pack-tenant-key", value: config.requireSecret("tenantValue") });
+const list = new netactuate.SecretList("list", { name: "pack-list" });
+const item = new netactuate.SecretValue("item", { listId: list.id, key: "PACK_VALUE", value: config.requireSecret("itemValue") });
+
+export const fingerprint = key.fingerprint;
+export const genericId = generic.id;
+export const tenantSecretId = tenant.id;
+export const reference = item.reference;
+`;
+
+interface PackResult {
+  filename: string;
+  files: { path: string; size: number }[];
+}
+
+const work = mkdtempSync(path.join(tmpdir(), "secretstack-pack-"));
+const programDir = path.join(work, "program");
+const installed = path.join(programDir, "node_modules", "pulumi-secretstack");
+let packed: PackResult;
+let tarball: string;
+
+beforeAll(async () => {
+  const pack = await runNpm(["pack", "--json", "--pack-destination", work], { cwd: REPO_ROOT });
+  if (pack.code !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
+  const result = (JSON.parse(pack.stdout) as PackResult[])[0];
+  if (!result) throw new Error("npm pack printed no result");
+  packed = result;
+  tarball = path.join(work, result.filename);
+
+  mkdirSync(programDir);
+  writeFileSync(
+    path.join(programDir, "package.json"),
+    `${JSON.stringify({ name: "pack-consumer", private: true, main: "index.ts", allowScripts: REPO_PACKAGE.allowScripts ?? {} }, null, 2)}\n`,
+  );
+  writeFileSync(path.join(programDir, "Pulumi.yaml"), "name: pack-consumer\nruntime: nodejs\n");
+  writeFileSync(path.join(programDir, "index.ts"), PROGRAM);
+  const install = await runNpm(
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${PULUMI_VERSION}`],
+    { cwd: programDir, timeoutMs: INSTALL_TIMEOUT },
+  );
+  if (install.code !== 0) throw new Error(`npm install failed (${install.code}): ${install.stderr}`);
+}, INSTALL_TIMEOUT + 30_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Every file under `dir`, relative to it, with `/` separators. */
+function filesUnder(dir: string, prefix = ""): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? filesUnder(path.join(dir, entry.name), `${prefix}${entry.name}/`)
+      : [`${prefix}${entry.name}`],
+  );
+}
+
+describe("the published tarball", () => {
+  it("holds the build, package.json and README.md, and nothing of tests, examples, fixtures, maps or dev tooling", () => {
+    const files = packed.files.map((f) => f.path).sort();
+    for (const file of files) expect(file).toMatch(/^(dist\/.+\.(js|d\.ts)|package\.json|README\.md)$/);
+    expect(files).toEqual(
+      expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts"]),
+    );
+    expect(files).toContain("dist/sandbox/cli.js");
+    for (const provider of PROVIDERS) expect(files).toContain(`dist/provider/${provider}.provider.js`);
+    // The stand-in engine and npm start are tooling of this repository, not of its users.
+    expect(files.filter((f) => /^dist\/(engine|scripts|test|examples)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /(^|\/)(test|tests|examples|fixtures|__tests__)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
+    // What npm extracted is exactly what the listing says.
+    expect(filesUnder(installed).sort()).toEqual(files);
+  });
+
+  it("carries no source map reference pointing anywhere", () => {
+    const offenders = filesUnder(installed)
+      .filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"))
+      .filter((f) => readFileSync(path.join(installed, f), "utf8").includes("sourceMappingURL"));
+    expect(offenders).toEqual([]);
+  });
+
+  it("loads every entry point and provider file from a fresh install outside the repository", async () => {
+    const subpaths = Object.keys(REPO_PACKAGE.exports)
+      .filter((key) => !key.includes("*"))
+      .map((key) => key.replace(/^\./, "pulumi-secretstack"));
+    subpaths.push(...PROVIDERS.map((p) => `pulumi-secretstack/providers/${p}`));
+    const script = `for (const id of ${JSON.stringify(subpaths)}) {
+      const loaded = require(id);
+      process.stdout.write(id + " " + require.resolve(id) + " " + Object.keys(loaded).sort().join(",") + "\\n");
+    }`;
+    const result = await runProcess(process.execPath, ["-e", script], { cwd: programDir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toHaveLength(subpaths.length);
+    for (const line of lines) expect(line.split(" ")[1]?.startsWith(installed)).toBe(true);
+    expect(lines.find((l) => l.startsWith("pulumi-secretstack "))).toMatch(
+      / netactuate,tensordock,walletcrew/,
+    );
+    expect(lines.find((l) => l.startsWith("pulumi-secretstack/sandbox "))).toContain("startSandbox");
+    expect(lines.find((l) => l.startsWith("pulumi-secretstack/providers/tensordock/sshKey "))).toMatch(
+      /check,.*create,.*delete,.*diff/,
+    );
+  });
+
+  it("installs a working secretstack-sandbox command", async () => {
+    const bin = path.join(programDir, "node_modules", ".bin", "secretstack-sandbox");
+    const result = await runProcess(bin, ["--help"], {
+      cwd: programDir,
+      env: {
+        ...process.env,
+        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^usage: secretstack-sandbox/);
+  });
+
+  it("passes publint", async () => {
+    const result = await runNodeBin("publint/src/cli.js", ["run", REPO_ROOT, "--strict"]);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/Errors?:|Warnings?:/);
+    expect(result.code).toBe(0);
+  }, 120_000);
+
+  it("passes arethetypeswrong in every resolution mode, node10 included", async () => {
+    const result = await runNodeBin("@arethetypeswrong/cli/dist/index.js", [tarball, "--format", "json"]);
+    const report = JSON.parse(result.stdout) as {
+      problems?: unknown;
+      analysis: {
+        entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName: string } }> }>;
+      };
+    };
+    // Grouped by kind (e.g. { NamedExports: [...] }) when there are any.
+    expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
+    const entrypoints = report.analysis.entrypoints;
+    expect(Object.keys(entrypoints)).toEqual(
+      expect.arrayContaining([".", "./tensordock", "./sdk", "./sandbox"]),
+    );
+    for (const [name, entry] of Object.entries(entrypoints)) {
+      if (name.includes("*") || name === "./package.json") continue;
+      for (const mode of ["node10", "node16-cjs", "node16-esm", "bundler"]) {
+        expect(entry.resolutions[mode]?.resolution?.fileName, `${name} under ${mode}`).toMatch(/\.d\.ts$/);
+      }
+    }
+    expect(result.code).toBe(0);
+  }, 120_000);
+});
+
+describe("a program using the installed package", () => {
+  const sandbox = withSandbox();
+  const values = {
+    genericValue: canary("generic"),
+    tenantValue: canary("tenant"),
+    itemValue: canary("item"),
+  };
+  let stack: ProgramStack;
+  let first: Summary | undefined;
+  let state: StackState;
+  const secrets = (sb: TestSandbox): string[] => [
+    ...Object.values(values),
+    sb.credentials.tensordockToken,
+    sb.credentials.netactuateApiKey,
+    ...Object.values(sb.credentials.walletcrewKeys),
+  ];
+
+  beforeAll(() => {
+    stack = deployProgram({ programDir, env: sandbox.current.env, config: values });
+  });
+  afterAll(() => stack?.remove());
+
+  it("deploys one of each resource into the sandbox", async () => {
+    first = await stack.up();
+    expect(changes(first)).toEqual({ ...NO_CHANGES, created: 5 });
+    state = await stack.state();
+    expect(state.resources.map((r) => r.type).sort()).toEqual([
+      "pulumi-nodejs:dynamic/netactuate:SecretList",
+      "pulumi-nodejs:dynamic/netactuate:SecretValue",
+      "pulumi-nodejs:dynamic/tensordock:GenericSecret",
+      "pulumi-nodejs:dynamic/tensordock:SshKey",
+      "pulumi-nodejs:dynamic/walletcrew:TenantSecret",
+    ]);
+    const contents = await sandbox.current.contents();
+    expect(contents.tensordock).toHaveLength(2);
+    expect(contents.walletcrew).toEqual(["demo/pack-tenant-key"]);
+    expect(contents.netactuateValues).toHaveLength(1);
+  }, 120_000);
+
+  it("stores each provider as a small require() of the installed package, holding no secret", () => {
+    expect(state.resources).toHaveLength(5);
+    for (const resource of state.resources) {
+      for (const props of [resource.inputs, resource.outputs]) {
+        const provider = props.__provider;
+        expect(typeof provider, resource.name).toBe("string");
+        const text = String(provider);
+        expect(text).toMatch(
+          /require\("pulumi-secretstack\/providers\/(tensordock|walletcrew|netactuate)\/\w+"\)/,
+        );
+        expect(Buffer.byteLength(text), resource.name).toBeLessThan(2048);
+        expect(findLeak(text, secrets(sandbox.current)), resource.name).toBe(undefined);
+      }
+    }
+  });
+
+  it("keeps every secret out of the non-secret outputs and out of the state file's text", () => {
+    for (const resource of state.resources) {
+      const secretKeys = new Set(resource.secretOutputs ?? []);
+      const plain = Object.fromEntries(
+        Object.entries(resource.outputs).filter(([key]) => !secretKeys.has(key)),
+      );
+      expect(findLeak(JSON.stringify(plain), secrets(sandbox.current)), resource.name).toBe(undefined);
+    }
+    // The value and connection are secret: only their ciphertext reaches the disk.
+    expect(
+      state.resources.every((r) => (r.secretOutputs ?? []).includes("value") || !("value" in r.outputs)),
+    ).toBe(true);
+    expect(findLeak(stack.stateText(), secrets(sandbox.current))).toBe(undefined);
+    expect(first?.outputs).toMatchObject({ reference: "${{secret.PACK_VALUE}}" });
+  });
+
+  it("plans no change on a second up", async () => {
+    const summary = await stack.up();
+    expect(changes(summary)).toEqual(NO_CHANGES);
+    expect(summary.unchanged).toBe(5);
+  }, 120_000);
+
+  it("leaves the sandbox empty after destroy", async () => {
+    const summary = await stack.destroy();
+    expect(summary.deleted).toBe(5);
+    expect(await sandbox.current.contents()).toEqual(EMPTY_SANDBOX);
+  }, 120_000);
+});
