@@ -15,12 +15,20 @@ export interface CheckResult<T> {
 /**
  * Turns a zod error on resource inputs into check failures, one per issue, each naming the property path
  * (`connection.baseUrl`, `publicKey`). The reason is the schema's message, which never quotes the input.
+ * An unknown argument (a strict object's unrecognized key) is named itself, one failure per key, so a typo
+ * points at the misspelled property rather than at the inputs as a whole.
  */
 export function zodFailures(error: z.ZodError): CheckFailure[] {
-  return error.issues.map((issue) => ({
-    property: issue.path.length > 0 ? issue.path.map(String).join(".") : "(inputs)",
-    reason: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        property: [...path, key].join("."),
+        reason: "is not a known argument: check its spelling",
+      }));
+    }
+    return [{ property: path.length > 0 ? path.join(".") : "(inputs)", reason: issue.message }];
+  });
 }
 
 /** True when a value is still unknown at preview (Pulumi sends this sentinel for unresolved outputs). */

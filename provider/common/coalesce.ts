@@ -10,6 +10,9 @@ import { createHash } from "node:crypto";
  * A snapshot is never older than the operation: it lives only in this host process, it is dropped when
  * this process writes to the same account (so a read after our own create sees the create), and it
  * expires after `ttlMs`. A failed list is not cached; callers fall back to per-id reads.
+ *
+ * `SECRETSTACK_READ_COALESCE=0` turns the shared coalescer off: every read then takes its per-id path, the
+ * same one a failed list falls back to (the benchmarks measure both paths side by side this way).
  */
 
 /** Settings of the read coalescer. */
@@ -20,6 +23,16 @@ export interface CoalesceOptions {
   ttlMs: number;
   /** The clock. @default Date.now */
   now: () => number;
+  /** When false, `get` rejects at once with {@link CoalescingDisabledError} and callers read per id. @default true */
+  enabled: boolean;
+}
+
+/** The rejection of {@link ReadCoalescer.get} when coalescing is off: the caller reads per id instead. */
+export class CoalescingDisabledError extends Error {
+  override readonly name = "CoalescingDisabledError";
+  constructor() {
+    super("read coalescing is off");
+  }
 }
 
 interface Entry {
@@ -51,15 +64,22 @@ export class ReadCoalescer {
       windowMs: options.windowMs ?? envNumber("SECRETSTACK_READ_BATCH_MS", 5),
       ttlMs: options.ttlMs ?? envNumber("SECRETSTACK_READ_CACHE_MS", 30_000),
       now: options.now ?? Date.now,
+      enabled: options.enabled ?? true,
     };
+  }
+
+  /** False when reads must take their per-id path (see {@link CoalesceOptions.enabled}). */
+  get enabled(): boolean {
+    return this.options.enabled;
   }
 
   /**
    * Resolves with a snapshot from a list request that started after the last write this process made
    * to the account and no longer ago than `ttlMs`, starting one (after the batching window) if needed.
-   * Rejects when that list request fails; the caller then reads per id.
+   * Rejects when that list request fails, or when coalescing is off; the caller then reads per id.
    */
   get<T>(account: string, fetch: () => Promise<T>): Promise<T> {
+    if (!this.options.enabled) return Promise.reject(new CoalescingDisabledError());
     const now = this.options.now();
     const generation = this.generations.get(account) ?? 0;
     const entry = this.entries.get(account);
@@ -100,5 +120,14 @@ export function accountKey(api: string, baseUrl: string, credential: string): st
   return `${api}|${baseUrl.replace(/\/+$/, "")}|${digest}`;
 }
 
-/** The process-wide coalescer shared by every provider module loaded in this host. */
-export const readCoalescer = new ReadCoalescer();
+/** False when `SECRETSTACK_READ_COALESCE` is `0`, `false` or `off` (any case): reads then go per id. */
+export function coalescingFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.SECRETSTACK_READ_COALESCE?.trim().toLowerCase();
+  return !(raw === "0" || raw === "false" || raw === "off");
+}
+
+/**
+ * The process-wide coalescer shared by every provider module loaded in this host. The switch is read once,
+ * when the host loads the first provider: the host's environment is fixed for its one operation.
+ */
+export const readCoalescer = new ReadCoalescer({ enabled: coalescingFromEnv() });

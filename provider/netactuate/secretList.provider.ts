@@ -2,7 +2,7 @@
  * The dynamic provider of `netactuate.SecretList`. This file's `module.exports` is the provider object, so
  * Pulumi serializes it as a `require()` of the installed package; it captures no credential or client.
  */
-import { BadRequestError, NotFoundError } from "../../sdk/core";
+import { BadRequestError, isOutcomeUnknown, NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretList } from "../../sdk/netactuate";
 import { type CheckResult, type ConfigureRequest, compact, SCHEMA_VERSION, zodFailures } from "../common";
 import { configure, sessionFor, withContext } from "./connection";
@@ -128,7 +128,10 @@ const provider = {
     }
   },
 
-  /** Renames in place; a change of connection alone makes no request. */
+  /**
+   * Renames in place; a change of connection alone makes no request. A rename whose answer was lost is read
+   * back: one that took effect is a success, so state never keeps the old name of a renamed list.
+   */
   async update(id: string, olds: Props, news: Props): Promise<{ outs: SecretListOutputs }> {
     const old = upgradeSecretList(olds);
     const next = parse(news);
@@ -136,10 +139,14 @@ const provider = {
     try {
       if (old.name !== next.name) {
         const session = sessionFor(connection);
+        const listId = numericId(id, RESOURCE);
         try {
-          await session.client.lists.rename(numericId(id, RESOURCE), { name: next.name });
+          await session.client.lists.rename(listId, { name: next.name });
         } catch (error) {
-          throw await explainRejectedName(error, session, next.name);
+          const now = isOutcomeUnknown(error)
+            ? await session.client.lists.retrieve(listId).catch(() => undefined)
+            : undefined;
+          if (now?.name !== next.name) throw await explainRejectedName(error, session, next.name);
         } finally {
           wrote(session);
         }

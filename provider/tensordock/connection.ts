@@ -104,12 +104,24 @@ export function resolveConnection(connection: TensorDockConnection | undefined):
   };
 }
 
-/** A client for the resolved connection (clients are cheap; pacing is process-wide in the core). */
+/**
+ * Clients of this host process, one per account and pace. A refresh of a thousand resources would otherwise
+ * build a thousand HTTP clients; the map lives in memory only (provider modules are loaded by `require()`).
+ */
+const clients = new Map<string, TensorDockClient>();
+
+/** The client of the resolved connection, shared by every call of this process (pacing is per account anyway). */
 export function clientFor(resolved: ResolvedConnection): TensorDockClient {
-  return new TensorDockClient({
-    apiToken: resolved.apiToken,
-    baseUrl: resolved.baseUrl,
-    rateLimit:
-      resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
-  });
+  const key = `${resolved.account}|${resolved.requestsPerMinute}`;
+  let client = clients.get(key);
+  if (client === undefined) {
+    client = new TensorDockClient({
+      apiToken: resolved.apiToken,
+      baseUrl: resolved.baseUrl,
+      rateLimit:
+        resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
+    });
+    clients.set(key, client);
+  }
+  return client;
 }

@@ -33,8 +33,11 @@ export const recoveryTiming = {
   sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** Baselines shared by creates that start together; never reused once answered (ttl 0). */
-const baselines = new ReadCoalescer({ ttlMs: 0 });
+/**
+ * Baselines shared by creates that start together; never reused once answered (ttl 0). No batching window: a
+ * lone create must not wait for company, and creates that arrive while a baseline is in flight share it anyway.
+ */
+const baselines = new ReadCoalescer({ windowMs: 0, ttlMs: 0 });
 /** Ids created or adopted by this process, per account: never adopted a second time. */
 const claimed = new Map<string, Set<string>>();
 /** Tail of the queue of creates per (account, type, name). */

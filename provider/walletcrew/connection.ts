@@ -3,7 +3,7 @@
  * Nothing here is captured by the provider object, so no credential reaches the serialized provider.
  */
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import { MissingCredentialError, resolveSetting, UNKNOWN } from "../common";
+import { accountKey, MissingCredentialError, resolveSetting, UNKNOWN } from "../common";
 import { sleep } from "./clock";
 import type { Connection } from "./schema";
 
@@ -44,14 +44,28 @@ function field(value: string | undefined): string | undefined {
   return value === UNKNOWN ? undefined : value;
 }
 
+function resolve(connection: Connection | typeof UNKNOWN | undefined): { apiKey: string; baseUrl: string } {
+  const c = known(connection);
+  const apiKey = resolveSetting(field(c.apiKey), API_KEY);
+  if (apiKey === undefined) throw new MissingCredentialError("The Wallet Crew", "API key", API_KEY, "apiKey");
+  const baseUrl = resolveSetting(field(c.baseUrl), BASE_URL) ?? DEFAULT_BASE_URL;
+  return { apiKey, baseUrl };
+}
+
 /** A client for one tenant: the connection's settings first, then stack config, then the environment. */
 export function clientFor(
   tenantId: string,
   connection: Connection | typeof UNKNOWN | undefined,
 ): WalletCrewClient {
-  const c = known(connection);
-  const apiKey = resolveSetting(field(c.apiKey), API_KEY);
-  if (apiKey === undefined) throw new MissingCredentialError("The Wallet Crew", "API key", API_KEY, "apiKey");
-  const baseUrl = resolveSetting(field(c.baseUrl), BASE_URL) ?? DEFAULT_BASE_URL;
+  const { apiKey, baseUrl } = resolve(connection);
   return new WalletCrewClient({ baseUrl, apiKey, tenantId, rateLimit: rateLimit(), sleep });
+}
+
+/**
+ * The key of one tenant as seen through one API key, for the reads this process coalesces: the API, host, a
+ * hash of the key (never the key) and the tenant, whose key list it names.
+ */
+export function accountFor(tenantId: string, connection: Connection | typeof UNKNOWN | undefined): string {
+  const { apiKey, baseUrl } = resolve(connection);
+  return `${accountKey("The Wallet Crew", baseUrl, apiKey)}|${tenantId}`;
 }

@@ -11,10 +11,10 @@ import {
   ServerError,
   TimeoutError,
 } from "../../sdk/core";
-import type { PutSecret } from "../../sdk/walletcrew";
-import { type ConfigureRequest, compact, recordConfig, SCHEMA_VERSION } from "../common";
+import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
+import { type ConfigureRequest, compact, readCoalescer, recordConfig, SCHEMA_VERSION } from "../common";
 import { now } from "./clock";
-import { CONFIG_KEYS, clientFor } from "./connection";
+import { accountFor, CONFIG_KEYS, clientFor } from "./connection";
 import { checkInputs, diffOutputs } from "./plan";
 import { type Inputs, idOf, isPast, type Outputs, parseId, upgrade } from "./schema";
 
@@ -69,6 +69,21 @@ function outputsOf(args: Inputs, at: number): Outputs {
   });
 }
 
+/**
+ * Whether the tenant's key list names `key`, asked after a GET answered 404. The reads of one operation share
+ * one list (a refresh of many deleted or expired secrets sends one, not one each); a key that list names
+ * is checked again with a fresh list, since the GET has just said otherwise. A failed shared list, or
+ * coalescing switched off, leaves the decision to the fresh list alone.
+ */
+async function listed(client: WalletCrewClient, account: string, key: string): Promise<boolean> {
+  try {
+    if (!(await readCoalescer.get(account, () => client.list())).includes(key)) return false;
+  } catch {
+    // Fall through to the tenant's own list.
+  }
+  return (await client.list()).includes(key);
+}
+
 function putBody(args: Inputs): PutSecret {
   const body: PutSecret = { value: args.value };
   if (args.expiresOn !== undefined) body.expiresOn = args.expiresOn;
@@ -101,6 +116,7 @@ const provider = {
     const id = idOf(args.tenantId, args.key);
     return step("creating", id, async () => {
       const client = clientFor(args.tenantId, args.connection);
+      const account = accountFor(args.tenantId, args.connection);
       // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
       const existed = (await client.list()).includes(args.key);
       if (existed && args.adopt !== true) {
@@ -116,6 +132,8 @@ const provider = {
         // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
         if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
         throw error;
+      } finally {
+        readCoalescer.invalidate(account);
       }
       return { id, outs: outputsOf(args, now()) };
     });
@@ -132,6 +150,7 @@ const provider = {
       const at = now();
       const old = upgrade(props, id, at);
       const client = clientFor(old.tenantId, old.connection);
+      const account = accountFor(old.tenantId, old.connection);
       let outs: Outputs;
       try {
         outs = { ...old, value: await client.retrieve(old.key), expired: false };
@@ -141,7 +160,7 @@ const provider = {
         const notYetValid = old.notBefore !== undefined && !isPast(old.notBefore, at);
         // Without a local reason for the 404, the key list (which keeps invalid secrets) tells gone from
         // invalid, whatever the clocks of both sides say.
-        const exists = expired || notYetValid || (await client.list()).includes(old.key);
+        const exists = expired || notYetValid || (await listed(client, account, old.key));
         if (!exists) return { id: "", props: {} };
         if (props.value === undefined) {
           throw new Error(
@@ -159,7 +178,11 @@ const provider = {
   async update(id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
     const args = news as Inputs;
     return step("updating", id, async () => {
-      await clientFor(args.tenantId, args.connection).put(args.key, putBody(args));
+      try {
+        await clientFor(args.tenantId, args.connection).put(args.key, putBody(args));
+      } finally {
+        readCoalescer.invalidate(accountFor(args.tenantId, args.connection));
+      }
       return { outs: outputsOf(args, now()) };
     });
   },
@@ -172,6 +195,8 @@ const provider = {
         await clientFor(old.tenantId, old.connection).delete(old.key);
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
+      } finally {
+        readCoalescer.invalidate(accountFor(old.tenantId, old.connection));
       }
     });
   },

@@ -23,7 +23,7 @@ describe("SecretValue check", () => {
     ["value", { value: "é".repeat(33 * 1024) }],
     ["connection.baseUrl", { connection: { baseUrl: "ftp://x" } }],
     ["connection", { connection: { apiToken: "x" } }],
-    ["(inputs)", { keys: "typo" }],
+    ["keys", { keys: "typo" }],
   ])("fails naming %s for %j", async (property, override) => {
     const result = await secretValue.check(
       {},

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { accountKey, ReadCoalescer } from "../../provider/common/coalesce";
+import {
+  accountKey,
+  CoalescingDisabledError,
+  coalescingFromEnv,
+  ReadCoalescer,
+} from "../../provider/common/coalesce";
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -69,5 +74,23 @@ describe("ReadCoalescer", () => {
     expect(key).not.toContain("CANARY");
     expect(key).toBe(accountKey("TensorDock", "http://127.0.0.1:1/api/v2", "CANARY-token-123"));
     expect(key).not.toBe(accountKey("TensorDock", "http://127.0.0.1:1/api/v2", "other"));
+  });
+
+  it("sends no list when switched off, so every caller takes its per-id path", async () => {
+    const coalescer = new ReadCoalescer({ windowMs: 0, enabled: false });
+    let calls = 0;
+    await expect(coalescer.get("a", async () => ++calls)).rejects.toBeInstanceOf(CoalescingDisabledError);
+    expect(calls).toBe(0);
+    expect(coalescer.fetches.size).toBe(0);
+    expect(coalescer.enabled).toBe(false);
+  });
+
+  it("reads the switch from SECRETSTACK_READ_COALESCE: 0, false and off turn coalescing off", () => {
+    for (const off of ["0", "false", "OFF", " off "]) {
+      expect(coalescingFromEnv({ SECRETSTACK_READ_COALESCE: off })).toBe(false);
+    }
+    for (const on of [undefined, "", "1", "on", "true"]) {
+      expect(coalescingFromEnv(on === undefined ? {} : { SECRETSTACK_READ_COALESCE: on })).toBe(true);
+    }
   });
 });

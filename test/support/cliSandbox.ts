@@ -53,7 +53,9 @@ export function startCliSandbox(args: readonly string[], env: Record<string, str
       });
     });
     void exited.then(({ code, signal }) =>
-      reject(new Error(`the sandbox CLI exited (${code ?? signal}) before printing its endpoints: ${stderr}`)),
+      reject(
+        new Error(`the sandbox CLI exited (${code ?? signal}) before printing its endpoints: ${stderr}`),
+      ),
     );
   });
 }
