@@ -88,9 +88,16 @@ export class ReadCoalescer {
       if (fresh) return entry.promise as Promise<T>;
     }
     const scheduledAt = now;
-    const created: Entry = { startedAt: scheduledAt, generation, promise: Promise.resolve(), settled: false, failed: false };
+    const created: Entry = {
+      startedAt: scheduledAt,
+      generation,
+      promise: Promise.resolve(),
+      settled: false,
+      failed: false,
+    };
     created.promise = (async () => {
-      if (this.options.windowMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.windowMs));
+      if (this.options.windowMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, this.options.windowMs));
       created.startedAt = this.options.now();
       this.fetches.set(account, (this.fetches.get(account) ?? 0) + 1);
       try {

@@ -40,6 +40,12 @@ export interface Session {
 }
 
 /**
+ * Clients of this host process, one per account and pace: a refresh of a thousand values would otherwise
+ * build a thousand HTTP clients. Memory only (provider modules are loaded by `require()`, never serialized).
+ */
+const clients = new Map<string, NetActuateClient>();
+
+/**
  * Builds a client from the resolved settings. NetActuate documents no rate limit, so the client-side
  * limiter is off unless `requestsPerMinute` is set (the server's 429 and `Retry-After` are honoured anyway).
  */
@@ -53,12 +59,18 @@ export function sessionFor(connection: Connection | string | undefined): Session
   );
   const rpmText = resolveSetting(undefined, REQUESTS_PER_MINUTE);
   const rpm = rpmText === undefined ? Number.NaN : Number(rpmText);
-  const client = new NetActuateClient({
-    baseUrl,
-    apiKey,
-    ...(Number.isFinite(rpm) && rpm > 0 ? { rateLimit: { requestsPerMinute: rpm } } : {}),
-  });
-  return { client, account: accountKey("NetActuate", baseUrl, apiKey) };
+  const account = accountKey("NetActuate", baseUrl, apiKey);
+  const key = `${account}|${Number.isFinite(rpm) && rpm > 0 ? rpm : "off"}`;
+  let client = clients.get(key);
+  if (client === undefined) {
+    client = new NetActuateClient({
+      baseUrl,
+      apiKey,
+      ...(Number.isFinite(rpm) && rpm > 0 ? { rateLimit: { requestsPerMinute: rpm } } : {}),
+    });
+    clients.set(key, client);
+  }
+  return { client, account };
 }
 
 /** Prefixes an error's message with what was being done ("creating netactuate:SecretValue DB_PASSWORD"). */

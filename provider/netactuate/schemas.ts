@@ -122,7 +122,9 @@ export function userInputs(
     if (k === "__provider") continue;
     if (outputKeys.includes(k) && (v === undefined || v === null || v === "")) continue;
     if (v === undefined) continue;
-    out[k] = v;
+    // Defined, not assigned: an own `__proto__` input would otherwise replace the prototype of `out`, and
+    // its members would pass for inputs. Defined, it stays an unknown argument that check names.
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -132,7 +132,8 @@ export function checkArgs(
   failures.push(...connection.failures);
   if (connection.value !== undefined) inputs.connection = connection.value;
   for (const key of Object.keys(news)) {
-    if (key === "__provider" || key === "connection" || key in args) continue;
+    // Own keys only: `in` would also find Object.prototype members, letting `constructor` or `__proto__` pass.
+    if (key === "__provider" || key === "connection" || Object.hasOwn(args, key)) continue;
     if (news[key] === undefined) continue;
     failures.push({
       property: key,

@@ -162,6 +162,11 @@ async function recover(
   return undefined;
 }
 
+/** A list indexed by id, built once per snapshot, so a thousand reads do not each scan a thousand secrets. */
+function byId(secrets: TensorDockSecret[]): Map<string, TensorDockSecret> {
+  return new Map(secrets.map((s) => [s.id, s]));
+}
+
 /**
  * The secret with this id, or `undefined` when it is gone. Served from the list snapshot shared by the
  * reads of this operation; an id missing from it is confirmed with a GET before it counts as gone.
@@ -169,7 +174,7 @@ async function recover(
 export async function findSecret(ctx: RemoteContext, id: string): Promise<TensorDockSecret | undefined> {
   const { client, account, context } = ctx;
   try {
-    const hit = (await readCoalescer.get(account, () => client.list())).find((s) => s.id === id);
+    const hit = (await readCoalescer.get(account, async () => byId(await client.list()))).get(id);
     if (hit !== undefined) return hit;
   } catch {
     // A failed list is not cached; the GET below decides on its own.

@@ -40,7 +40,12 @@ export function checkInputs(
   now: number,
 ): CheckResult<Inputs> {
   const given: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(news)) if (!OUTPUT_ONLY.has(k) && v !== undefined) given[k] = v;
+  for (const [k, v] of Object.entries(news)) {
+    // Defined, not assigned: an own `__proto__` input must stay an unknown argument, not become the prototype.
+    if (!OUTPUT_ONLY.has(k) && v !== undefined) {
+      Object.defineProperty(given, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+  }
   const parsed = inputsSchema.safeParse(given);
   if (!parsed.success) return { failures: zodFailures(parsed.error) };
   const args = parsed.data;

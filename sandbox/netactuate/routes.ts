@@ -24,6 +24,31 @@ const OTHER_METHODS = ["DELETE", "GET", "PATCH", "POST", "PUT", "OPTIONS"];
 
 type Params = { secretList?: string; secretListValue?: string };
 
+/** Paths of the API (any id) and the methods each serves, for the 405 answer to any other method. */
+const KNOWN_PATHS: [RegExp, string][] = [
+  [/^\/api\/secrets\/lists\/?$/, "GET, POST, HEAD"],
+  [/^\/api\/secrets\/lists\/[^/]+$/, "GET, POST, DELETE, HEAD"],
+  [/^\/api\/secrets\/all-values$/, "GET, HEAD"],
+  [/^\/api\/secrets\/lists\/[^/]+\/values$/, "GET, POST, HEAD"],
+  [/^\/api\/secrets\/lists\/[^/]+\/values\/[^/]+$/, "GET, POST, DELETE, HEAD"],
+];
+
+/**
+ * JSON.parse reviver that refuses `__proto__` and `constructor.prototype` members, as the other emulators'
+ * parser does: harmless to this store, but a body holding them is an attack on whatever reads it next.
+ */
+function forbidPrototypeKeys(key: string, value: unknown): unknown {
+  const constructorPrototype =
+    key === "constructor" && typeof value === "object" && value !== null && Object.hasOwn(value, "prototype");
+  if (key === "__proto__" || constructorPrototype) {
+    throw new SandboxHttpError(
+      400,
+      "the request body holds a forbidden member (__proto__ or constructor.prototype)",
+    );
+  }
+  return value;
+}
+
 /**
  * The credential a request presents: the Bearer token, else the `key` query parameter. A repeated `key`
  * parameter counts as no credential rather than guessing which one was meant.
@@ -68,10 +93,35 @@ export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys:
       done(null, undefined);
       return;
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new SandboxHttpError(400, "the request body is not valid JSON"), undefined);
+      parsed = JSON.parse(text, forbidPrototypeKeys);
+    } catch (error) {
+      done(
+        error instanceof SandboxHttpError
+          ? error
+          : new SandboxHttpError(400, "the request body is not valid JSON"),
+      );
+      return;
+    }
+    done(null, parsed);
+  });
+
+  // A known path with a method it does not serve is a 405 with `Allow`, whatever the method (TRACE, QUERY…);
+  // in onRequest, so it answers before fastify reads the body of a method it has no route for.
+  app.addHook("onRequest", async (request) => {
+    if (request.routeOptions.url !== undefined) return;
+    const path = request.url.split("?", 1)[0] ?? "";
+    const allow = KNOWN_PATHS.find(([pattern]) => pattern.test(path))?.[1];
+    if (allow !== undefined && request.method !== "HEAD") {
+      throw new SandboxHttpError(
+        405,
+        `The method is not supported for this route; use ${allow}.`,
+        undefined,
+        {
+          allow,
+        },
+      );
     }
   });
 

@@ -111,6 +111,21 @@ export async function startTensorDockSandbox(
     }
   });
 
+  // A known path with a method it does not serve is a 405 with `Allow`, whatever the method (TRACE, QUERY…);
+  // in onRequest, so it answers before fastify reads the body of a method it has no route for.
+  const allowed: [RegExp, string][] = [
+    [/^\/api\/v2\/secrets\/?$/, "GET, POST"],
+    [/^\/api\/v2\/secrets\/[^/]+$/, "GET, DELETE"],
+  ];
+  app.addHook("onRequest", async (request) => {
+    if (request.routeOptions.url !== undefined) return;
+    const path = request.url.split("?", 1)[0] ?? "";
+    const allow = allowed.find(([pattern]) => pattern.test(path))?.[1];
+    if (allow !== undefined && request.method !== "HEAD") {
+      throw new SandboxHttpError(405, `method ${request.method} is not allowed here`, undefined, { allow });
+    }
+  });
+
   const notFound = () => new SandboxHttpError(404, "no secret with this id");
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
@@ -122,6 +137,13 @@ export async function startTensorDockSandbox(
   );
 
   app.post(`${TENSORDOCK_API_PREFIX}/secrets`, async (request, reply) => {
+    const mediaType = String(request.headers["content-type"] ?? "")
+      .split(";", 1)[0]
+      ?.trim()
+      .toLowerCase();
+    if (mediaType !== "application/json") {
+      throw new SandboxHttpError(415, "unsupported content type; send the body as application/json");
+    }
     const result = validateCreate(request.body, dialect);
     if (!result.ok) {
       const summary = Object.entries(result.fields).map(

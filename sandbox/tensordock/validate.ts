@@ -77,6 +77,10 @@ export function validateCreate(body: unknown, dialect: TensorDockDialect): Creat
     const chars = [...name].length;
     if (chars < 1 || chars > NAME_MAX_CHARS)
       add("data.attributes.name", `must be 1 to ${NAME_MAX_CHARS} characters`);
+    // A name is shown in lists and logs: NUL, CR/LF and other control characters would forge lines there.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+    if (/[\u0000-\u001f\u007f]/.test(name))
+      add("data.attributes.name", "must not contain control characters");
   }
 
   const required = dialect === "seed" ? "secret_type" : "type";

@@ -22,7 +22,7 @@ describe("SecretValue check", () => {
     ["value", { value: "" }],
     ["value", { value: "é".repeat(33 * 1024) }],
     ["connection.baseUrl", { connection: { baseUrl: "ftp://x" } }],
-    ["connection", { connection: { apiToken: "x" } }],
+    ["connection.apiToken", { connection: { apiToken: "x" } }],
     ["keys", { keys: "typo" }],
   ])("fails naming %s for %j", async (property, override) => {
     const result = await secretValue.check(

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import * as sshpk from "sshpk";
 import { expect } from "vitest";
 import {
-  DeploymentError,
   DEFAULT_ENGINE_PASSPHRASE,
+  DeploymentError,
   destroy,
   type EngineOptions,
   type Operation,
@@ -125,13 +125,23 @@ export interface TypeAudit {
 }
 
 /** The declared name (or key) and the remote content of each resource of the spec, by type. */
-function declared(spec: ReliabilitySpec): Record<ResourceType, { resource: string; name: string; content: string }[]> {
+function declared(
+  spec: ReliabilitySpec,
+): Record<ResourceType, { resource: string; name: string; content: string }[]> {
   return {
     sshKeys: (spec.sshKeys ?? []).map((k) => ({ resource: k.resource, name: k.name, content: k.publicKey })),
     secrets: (spec.secrets ?? []).map((s) => ({ resource: s.resource, name: s.name, content: s.value })),
-    tenantSecrets: (spec.tenantSecrets ?? []).map((t) => ({ resource: t.resource, name: t.key, content: t.value })),
+    tenantSecrets: (spec.tenantSecrets ?? []).map((t) => ({
+      resource: t.resource,
+      name: t.key,
+      content: t.value,
+    })),
     lists: (spec.lists ?? []).map((l) => ({ resource: l.resource, name: l.name, content: l.name })),
-    values: (spec.values ?? []).map((v) => ({ resource: v.resource, name: v.key, content: `${v.list}|${v.key}|${v.value}` })),
+    values: (spec.values ?? []).map((v) => ({
+      resource: v.resource,
+      name: v.key,
+      content: `${v.list}|${v.key}|${v.value}`,
+    })),
   };
 }
 
@@ -159,7 +169,10 @@ export async function audit(
     return v && `${listResource.get(String(v.listId))}|${v.key}|${v.value}`;
   };
   const result = {} as Record<ResourceType, TypeAudit>;
-  for (const [type, resources] of Object.entries(declared(spec)) as [ResourceType, ReturnType<typeof declared>[ResourceType]][]) {
+  for (const [type, resources] of Object.entries(declared(spec)) as [
+    ResourceType,
+    ReturnType<typeof declared>[ResourceType],
+  ][]) {
     const objects = stored[type].filter((o) => !ignore.includes(o.id));
     const stateIds = new Set(
       state.resources.filter((r) => r.type.endsWith(`dynamic/${URN_TYPE[type]}`)).map((r) => r.id),

@@ -60,6 +60,12 @@ export interface Trio {
   netactuate: NetActuateSandbox;
   /** The sandboxes' data directory (one sub-directory each). */
   dataDir: string;
+  /** Base URL and credential of each sandbox. */
+  credentials: {
+    tensordock: { baseUrl: string; apiToken: string };
+    walletcrew: { baseUrl: string; apiKey: string; tenantId: string };
+    netactuate: { baseUrl: string; apiKey: string };
+  };
   /** Credentials, tenant and base URLs as environment variables (the providers' fallbacks). */
   env(urls?: BaseUrls): Record<string, string>;
   /** Fresh API clients (no client-side pacing). */
@@ -113,6 +119,11 @@ export async function startTrio(options: TrioOptions): Promise<Trio> {
     walletcrew,
     netactuate,
     dataDir: options.dataDir,
+    credentials: {
+      tensordock: { baseUrl: tensordock.baseUrl, apiToken: token },
+      walletcrew: { baseUrl: walletcrew.baseUrl, apiKey: wcKey, tenantId: TRIO_TENANT },
+      netactuate: { baseUrl: netactuate.baseUrl, apiKey: naKey },
+    },
     env: (urls = {}) => ({
       TENSORDOCK_API_TOKEN: token,
       TENSORDOCK_BASE_URL: urls.tensordock ?? tensordock.baseUrl,

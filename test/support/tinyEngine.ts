@@ -14,8 +14,15 @@ export type Props = Record<string, unknown>;
 
 /** The part of a dynamic provider object the engine calls. */
 export interface DynamicProvider {
-  check(olds: Props, news: Props): Promise<{ inputs?: Props; failures?: { property: string; reason: string }[] }>;
-  diff(id: string, olds: Props, news: Props): Promise<{ changes?: boolean; replaces?: string[]; deleteBeforeReplace?: boolean }>;
+  check(
+    olds: Props,
+    news: Props,
+  ): Promise<{ inputs?: Props; failures?: { property: string; reason: string }[] }>;
+  diff(
+    id: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ changes?: boolean; replaces?: string[]; deleteBeforeReplace?: boolean }>;
   create(inputs: Props): Promise<{ id: string; outs?: Props }>;
   read(id: string, props: Props): Promise<{ id?: string; props?: Props; inputs?: Props }>;
   update(id: string, olds: Props, news: Props): Promise<{ outs?: Props }>;
@@ -76,7 +83,9 @@ export class TinyEngine {
     }
     const checked = await provider.check(live?.inputs ?? {}, news);
     if (checked.failures?.length || checked.inputs === undefined) {
-      throw new Error(`check failed: ${(checked.failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      throw new Error(
+        `check failed: ${(checked.failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
+      );
     }
     const inputs = checked.inputs;
     if (live === undefined) {
@@ -126,7 +135,12 @@ export class TinyEngine {
       this.state.delete(slot);
       return "refresh";
     }
-    this.state.set(slot, { kind: live.kind, id: read.id, outputs: read.props ?? {}, inputs: read.inputs ?? live.inputs });
+    this.state.set(slot, {
+      kind: live.kind,
+      id: read.id,
+      outputs: read.props ?? {},
+      inputs: read.inputs ?? live.inputs,
+    });
     return "refresh";
   }
 
