@@ -6,19 +6,17 @@
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { coldStart, createThroughHostVsSdk, sustainedCreates } from "./lib/creates.mjs";
 import { cleanup, engine, machine, machineLabel, ms, ROOT } from "./lib/harness.mjs";
 import { installPacked, providerTextSizes } from "./lib/package.mjs";
 import { formatTable, updateReadme } from "./lib/report.mjs";
 import { RATIO_TARGET, rowsOf } from "./lib/rows.mjs";
 import {
   coalescedRefreshAndPreview,
-  coldStart,
-  createThroughHostVsSdk,
   deployFleet,
   fleetSandbox,
   PARALLEL,
   perIdRefreshCapped,
-  sustainedCreates,
   unthrottledComparison,
 } from "./lib/scenarios.mjs";
 

@@ -121,9 +121,21 @@ export class ReadCoalescer {
   }
 }
 
+/**
+ * Digests already computed in this process, by credential: every read of a refresh asks for its account key,
+ * and a thousand SHA-256 computations are measurable in the host. Memory only, like the clients that hold
+ * the same credentials; bounded, since a host process serves one operation and few accounts.
+ */
+const digests = new Map<string, string>();
+
 /** The account key of an API credential: the API, its base URL and a hash of the credential, never the credential. */
 export function accountKey(api: string, baseUrl: string, credential: string): string {
-  const digest = createHash("sha256").update(credential).digest("hex").slice(0, 16);
+  let digest = digests.get(credential);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(credential).digest("hex").slice(0, 16);
+    if (digests.size >= 256) digests.clear();
+    digests.set(credential, digest);
+  }
   return `${api}|${baseUrl.replace(/\/+$/, "")}|${digest}`;
 }
 

@@ -24,8 +24,13 @@ export interface LoadSpec {
   valuesPerList?: number;
   /** Every secret value starts with it (then API and index). */
   value: string;
-  /** When set, the first GenericSecret carries it as `connection.apiToken`. */
-  tensordockToken?: string;
+  /** Credentials given as the `connection` of the first resource of each type. */
+  connections?: { tensordock?: string; walletcrew?: string; netactuate?: string };
+  /**
+   * Three more resources whose creates fail: a Wallet Crew key and a NetActuate key that already exist, and a
+   * TensorDock secret whose connection holds a wrong token; their values start with `value`.
+   */
+  failing?: { value: string; walletcrewKey: string; netactuateKey: string; tensordockToken: string };
 }
 
 /** The number of resources a spec declares. */
