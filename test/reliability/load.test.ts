@@ -33,8 +33,9 @@ import { startTestSandbox, type TestSandbox } from "../support/sandbox";
 
 /**
  * The sandbox limit of each API during the engine run: 200 requests per 10 s per credential (1200/min). The
- * vendor's 100/min would take minutes for 400 creates; a 10 s window makes the limit bind several times
- * within the run, so the client must follow the server's `X-RateLimit-*` view, not only its own pace.
+ * vendor's 100/min would take minutes for 400 creates. With a 10 s window the busiest API reaches the limit
+ * within one window while the client's own 1200/min bucket would still let a burst through, so it is the
+ * client following the server's `X-RateLimit-*` view that keeps 429s away.
  */
 const WINDOW = { limit: 200, windowMs: 10_000 } as const;
 const CLIENT_RPM = String((WINDOW.limit * 60_000) / WINDOW.windowMs);

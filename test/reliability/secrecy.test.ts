@@ -198,7 +198,7 @@ describe("one deployment through the engine with canaries in every token and sec
       "engine state file, raw, after each step": stateTexts.join("\n"),
       "error messages, stacks and inspected errors (engine and sdk)": errors.join("\n"),
       "engine log": stack.lines.join("\n"),
-      "provider host output (stdout and stderr)": stack.hostLines.join("\n"),
+      "provider host output (stdout and stderr, gRPC trace at DEBUG/all)": stack.hostLines.join("\n"),
       "sandbox request log": sandboxLog.join("\n"),
       "sandbox data files (db, -wal, -shm) after each step and after close": dataSnapshots.join("\n"),
     };

@@ -251,7 +251,12 @@ function walletcrewRows(c: TableContext["walletcrew"]): Row[] {
       status: 403,
     },
     put("PUT body with a __proto__ member", `{"__proto__":{"value":"x"},"value":"v"}`, 400, "key"),
-    put("PUT body with a constructor.prototype member", `{"constructor":{"prototype":{"value":"x"}},"value":"v"}`, 400, "key"),
+    put(
+      "PUT body with a constructor.prototype member",
+      `{"constructor":{"prototype":{"value":"x"}},"value":"v"}`,
+      400,
+      "key",
+    ),
     put(
       "PUT 200 KiB body",
       padded(200 * 1024, (v) => ({ value: v })),
