@@ -32,9 +32,9 @@ const template = [
   "    permissions: '0600'",
   "    content: |",
   `      APP_NAME=${app}`,
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+   
   "      DB_PASSWORD=${{secret.DB_PASSWORD}}",
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+   
   "      API_TOKEN=${{secret.API_TOKEN}}",
   "runcmd:",
   "  - systemctl restart app",

@@ -61,7 +61,7 @@ export function parseOpenSshPublicKey(text: string, options: { policy?: boolean 
     };
   }
   if (/[\r\n]/.test(trimmed)) return { ok: false, reason: `must be a single line: pass ${EXPECTED}` };
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(trimmed)) {
     return { ok: false, reason: "must not contain control characters" };
   }

@@ -18,7 +18,7 @@ type Body = Record<string, unknown>;
  * Blank means only whitespace, counting both what JavaScript and what other regex engines (Python's
  * `\s`, used by schema-driven fuzzers) call whitespace, so the OpenAPI pattern and this check agree.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: \x1c-\x1f count as whitespace to other regex engines
+// eslint-disable-next-line no-control-regex -- \x1c-\x1f count as whitespace to other regex engines
 const BLANK = /^[\s\x1c-\x1f\x85]*$/u;
 
 function bodyOf(raw: unknown): Body {

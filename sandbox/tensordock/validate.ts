@@ -78,7 +78,7 @@ export function validateCreate(body: unknown, dialect: TensorDockDialect): Creat
     if (chars < 1 || chars > NAME_MAX_CHARS)
       add("data.attributes.name", `must be 1 to ${NAME_MAX_CHARS} characters`);
     // A name is shown in lists and logs: NUL, CR/LF and other control characters would forge lines there.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (/[\u0000-\u001f\u007f]/.test(name))
       add("data.attributes.name", "must not contain control characters");
   }

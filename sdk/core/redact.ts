@@ -63,7 +63,7 @@ function escapeRegExp(text: string): string {
  */
 export function scrub(text: unknown, sensitive: readonly string[]): string | undefined {
   if (typeof text !== "string") return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we strip
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
   let out = text.replace(/[\u0000-\u001f\u007f]+/g, " ");
   for (const value of sensitive) {
     if (value.length >= SHORT_VALUE) {

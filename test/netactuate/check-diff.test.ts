@@ -71,7 +71,7 @@ const oldValue = {
   listId: "3",
   key: "K",
   value: "v",
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+   
   reference: "${{secret.K}}",
   schemaVersion: SCHEMA_VERSION,
 };
@@ -146,15 +146,15 @@ describe("SecretList diff and upgrade", () => {
 
 describe("cloud-init references", () => {
   it("finds each referenced key once, in order", () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+     
     expect(referencedKeys("a=${{secret.B}} c=${{secret.A_1.x-y}} d=${{secret.B}}")).toEqual(["B", "A_1.x-y"]);
   });
 
   it("reports undeclared keys and malformed references, and nothing for a sound script", () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+     
     expect(cloudInitProblems("X=${{secret.A}}", ["A"])).toEqual([]);
     const problems = cloudInitProblems(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: NetActuate's ${{secret.KEY}} reference syntax, not a template
+       
       "X=${{secret.A}} Y=${{secret.MISSING}} Z=${{ secret.A }} W=${{SECRET.A}}",
       ["A"],
     );

@@ -539,7 +539,7 @@ export async function runRow(
   if (error.message.length < 8) return fail(`unclear message "${error.message}"`);
   if (error.status !== response.status)
     return fail(`body status ${String(error.status)} differs from ${response.status}`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character echoed back is what is checked
+  // eslint-disable-next-line no-control-regex -- a control character echoed back is what is checked
   if (/[\u0000-\u001f\u202e]/.test(error.message)) return fail("the message echoes a control character");
   if (secrets.some((secret) => response.text.includes(secret))) return fail("the body echoes a credential");
   if (Object.keys(response.headers).some((h) => h === "set-cookie" || h === "x-injected"))
