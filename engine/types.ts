@@ -25,14 +25,7 @@ export interface EngineOptions {
 
 /** The kind of an operation in a {@link Summary}. */
 export type OperationKind =
-  | "create"
-  | "update"
-  | "replace"
-  | "delete"
-  | "import"
-  | "read"
-  | "refresh"
-  | "drop";
+  "create" | "update" | "replace" | "delete" | "import" | "read" | "refresh" | "drop";
 
 /** One operation done (or, in a preview, planned), or failed. */
 export interface Operation {

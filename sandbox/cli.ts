@@ -33,7 +33,9 @@ const configFile = z
         z.object({
           id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
           keys: z.array(
-            z.object({ key: z.string().min(8), scopes: z.array(z.enum(["Secret.Read", "Secret.Write"])) }).strict(),
+            z
+              .object({ key: z.string().min(8), scopes: z.array(z.enum(["Secret.Read", "Secret.Write"])) })
+              .strict(),
           ),
         }),
       )
@@ -41,7 +43,11 @@ const configFile = z
       .optional(),
     netactuateApiKeys: z.array(z.string().min(8)).min(1).optional(),
     rateLimits: z
-      .object({ tensordock: rateLimit.optional(), walletcrew: rateLimit.optional(), netactuate: rateLimit.optional() })
+      .object({
+        tensordock: rateLimit.optional(),
+        walletcrew: rateLimit.optional(),
+        netactuate: rateLimit.optional(),
+      })
       .strict()
       .optional(),
   })
@@ -75,7 +81,8 @@ function parseOptions(argv: string[]): SandboxOptions & { quiet: boolean } {
   const options: SandboxOptions & { quiet: boolean } = { quiet: v.quiet ?? false };
   if (v.port !== undefined) {
     const port = Number(v.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65533) fail("--port must be an integer from 0 to 65533");
+    if (!Number.isInteger(port) || port < 0 || port > 65533)
+      fail("--port must be an integer from 0 to 65533");
     options.port = port;
   }
   if (v["data-dir"] !== undefined) options.dataDir = v["data-dir"];

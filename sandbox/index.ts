@@ -36,7 +36,11 @@ export interface SandboxOptions {
   /** NetActuate API keys accepted. @default one key derived from the sandbox key */
   netactuateApiKeys?: string[];
   /** Rate limits per API. @default TensorDock 100/min (the vendor's published limit); others off */
-  rateLimits?: { tensordock?: SandboxRateLimit; walletcrew?: SandboxRateLimit; netactuate?: SandboxRateLimit };
+  rateLimits?: {
+    tensordock?: SandboxRateLimit;
+    walletcrew?: SandboxRateLimit;
+    netactuate?: SandboxRateLimit;
+  };
   /** Receives one line per request: method, templated path, status, duration. */
   log?: (line: string) => void;
 }
@@ -98,8 +102,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...logFor("walletcrew"),
       port: portOf(1),
       tenants: options.walletcrewTenants ?? [
-        { id: "demo", keys: [{ key: derivedCredential(key, "wc"), scopes: ["Secret.Read", "Secret.Write"] }] },
-        { id: "demo-eu", keys: [{ key: derivedCredential(key, "wceu"), scopes: ["Secret.Read", "Secret.Write"] }] },
+        {
+          id: "demo",
+          keys: [{ key: derivedCredential(key, "wc"), scopes: ["Secret.Read", "Secret.Write"] }],
+        },
+        {
+          id: "demo-eu",
+          keys: [{ key: derivedCredential(key, "wceu"), scopes: ["Secret.Read", "Secret.Write"] }],
+        },
       ],
       ...(limits.walletcrew !== undefined ? { rateLimit: limits.walletcrew } : {}),
     });

@@ -55,7 +55,8 @@ function pulumi(args: string[], env: NodeJS.ProcessEnv, capture = false): string
     stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
     encoding: "utf8",
   });
-  if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.status ?? "signal"})`);
+  if (result.status !== 0)
+    throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.status ?? "signal"})`);
   return capture ? result.stdout : "";
 }
 

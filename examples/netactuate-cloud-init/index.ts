@@ -32,9 +32,9 @@ const template = [
   "    permissions: '0600'",
   "    content: |",
   `      APP_NAME=${app}`,
-   
+
   "      DB_PASSWORD=${{secret.DB_PASSWORD}}",
-   
+
   "      API_TOKEN=${{secret.API_TOKEN}}",
   "runcmd:",
   "  - systemctl restart app",

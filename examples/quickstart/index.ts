@@ -28,10 +28,19 @@ const passSigning = new walletcrew.TenantSecret("pass-signing", {
 // NetActuate: a secret list with two values, and a cloud-init script that references them. NetActuate
 // resolves ${{secret.KEY}} server-side at VM build time, so the script never holds the values.
 const list = new netactuate.SecretList("app-secrets", { name: "quickstart-app" });
-const dbPassword = new netactuate.SecretValue("db-password", { listId: list.id, key: "DB_PASSWORD", value: demoSecret });
+const dbPassword = new netactuate.SecretValue("db-password", {
+  listId: list.id,
+  key: "DB_PASSWORD",
+  value: demoSecret,
+});
 const apiKey = new netactuate.SecretValue("api-key", { listId: list.id, key: "API_KEY", value: demoSecret });
 const script = netactuate.cloudInit(
-  ["#cloud-config", "runcmd:", "  - echo DB_PASSWORD=${{secret.DB_PASSWORD}} >> /etc/app.env", "  - echo API_KEY=${{secret.API_KEY}} >> /etc/app.env"].join("\n"),
+  [
+    "#cloud-config",
+    "runcmd:",
+    "  - echo DB_PASSWORD=${{secret.DB_PASSWORD}} >> /etc/app.env",
+    "  - echo API_KEY=${{secret.API_KEY}} >> /etc/app.env",
+  ].join("\n"),
   [dbPassword, apiKey],
 );
 

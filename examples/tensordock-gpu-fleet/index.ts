@@ -12,7 +12,8 @@ const operators = config.getObject<Record<string, string>>("operators") ?? {
 const registryToken = config.getSecret("registryToken") ?? pulumi.secret("sandbox-registry-token");
 
 const keys = Object.entries(operators).map(
-  ([operator, publicKey]) => new tensordock.SshKey(`ssh-${operator}`, { name: `gpu-fleet-${operator}`, publicKey }),
+  ([operator, publicKey]) =>
+    new tensordock.SshKey(`ssh-${operator}`, { name: `gpu-fleet-${operator}`, publicKey }),
 );
 const registry = new tensordock.GenericSecret("registry-token", {
   name: "gpu-fleet-registry-token",

@@ -73,7 +73,7 @@ export const secretValueInputsSchema = z
     key: orUnknown(
       z.string().min(1, "key must not be empty").regex(
         KEY_PATTERN,
-         
+
         "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
       ),
     ),

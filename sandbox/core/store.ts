@@ -132,8 +132,7 @@ function prepareFile(dataDir: string, fileName: string): string {
 function verifyKey(db: DatabaseSync, sealer: ReturnType<typeof createSealer>, dataDir?: string): void {
   const aad = `${META_TABLE}/${VERIFIER_NAME}`;
   const row = db.prepare(`SELECT value FROM ${META_TABLE} WHERE name = ?`).get(VERIFIER_NAME) as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   if (row === undefined) {
     db.prepare(`INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?)`).run(
       VERIFIER_NAME,

@@ -82,8 +82,7 @@ export class NetActuateStore {
   /** One list; 404 when absent. */
   list(id: number): ListRecord {
     const row = this.store.db.prepare("SELECT id, name FROM secret_lists WHERE id = ?").get(id) as
-      | ListRecord
-      | undefined;
+      ListRecord | undefined;
     if (row === undefined) throw listNotFound();
     return { id: row.id, name: row.name };
   }
@@ -213,15 +212,13 @@ export class NetActuateStore {
 
   private assertNameFree(name: string, except: number | undefined): void {
     const row = this.store.db.prepare("SELECT id FROM secret_lists WHERE name = ?").get(name) as
-      | { id: number }
-      | undefined;
+      { id: number } | undefined;
     if (row !== undefined && row.id !== except) invalidName();
   }
 
   private assertKeyFree(key: string, except: number | undefined): void {
     const row = this.store.db.prepare("SELECT id FROM secret_values WHERE secret_key = ?").get(key) as
-      | { id: number }
-      | undefined;
+      { id: number } | undefined;
     if (row !== undefined && row.id !== except) {
       throw invalid({ secret_key: ["The secret key has already been taken."] });
     }

@@ -77,8 +77,7 @@ export class SecretRecords {
   /** The secret with this id, or `undefined`. */
   get(id: string): SecretRecord | undefined {
     const row = this.store.db.prepare("SELECT id, name, type, value FROM secrets WHERE id = ?").get(id) as
-      | Row
-      | undefined;
+      Row | undefined;
     if (row === undefined) return undefined;
     const record = this.toRecord(row, () => true);
     return { ...record, value: record.value ?? "" };

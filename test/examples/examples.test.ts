@@ -152,10 +152,14 @@ describe.each(SPECS)("the $name example", (spec) => {
 
   if (spec.afterFirstUp) {
     const step = spec.afterFirstUp;
-    it(step.name, async () => {
-      expect(first).toBeDefined();
-      if (first) await step.run(sandbox.current, stack, first);
-    }, 120_000);
+    it(
+      step.name,
+      async () => {
+        expect(first).toBeDefined();
+        if (first) await step.run(sandbox.current, stack, first);
+      },
+      120_000,
+    );
   }
 
   it("plans no change on a second up, and keeps every credential out of the state file", async () => {

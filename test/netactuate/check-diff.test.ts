@@ -71,7 +71,7 @@ const oldValue = {
   listId: "3",
   key: "K",
   value: "v",
-   
+
   reference: "${{secret.K}}",
   schemaVersion: SCHEMA_VERSION,
 };
@@ -146,15 +146,12 @@ describe("SecretList diff and upgrade", () => {
 
 describe("cloud-init references", () => {
   it("finds each referenced key once, in order", () => {
-     
     expect(referencedKeys("a=${{secret.B}} c=${{secret.A_1.x-y}} d=${{secret.B}}")).toEqual(["B", "A_1.x-y"]);
   });
 
   it("reports undeclared keys and malformed references, and nothing for a sound script", () => {
-     
     expect(cloudInitProblems("X=${{secret.A}}", ["A"])).toEqual([]);
     const problems = cloudInitProblems(
-       
       "X=${{secret.A}} Y=${{secret.MISSING}} Z=${{ secret.A }} W=${{SECRET.A}}",
       ["A"],
     );

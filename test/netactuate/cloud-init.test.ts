@@ -56,9 +56,9 @@ describe("examples/netactuate-cloud-init", () => {
     const summary = await up(options());
     expect(summary).toMatchObject({ created: 3, failed: 0 });
     const script = String(summary.outputs.script);
-     
+
     expect(script).toContain("DB_PASSWORD=${{secret.DB_PASSWORD}}");
-     
+
     expect(script).toContain("API_TOKEN=${{secret.API_TOKEN}}");
     const vmBuild = summary.outputs.vmBuild as { hostname: string; script_content: string };
     expect(Buffer.from(vmBuild.script_content, "base64").toString("utf8")).toBe(script);
@@ -103,7 +103,6 @@ describe("netactuate.cloudInit in a program", () => {
   it("fails at preview for a reference no given SecretValue declares, sending nothing", async () => {
     const before = sandbox.stats().total;
     const error = await failure(
-       
       run(preview, "A=${{secret.DB_PASSWORD}}\nB=${{secret.NOT_DECLARED}}", "undeclared"),
     );
     expect(error.message).toContain(
@@ -114,16 +113,14 @@ describe("netactuate.cloudInit in a program", () => {
   });
 
   it("fails at preview for a malformed reference", async () => {
-     
     const error = await failure(run(preview, "A=${{ secret.DB_PASSWORD }}", "malformed"));
     expect(error.message).toContain("is not a valid secret reference");
   });
 
   it("previews a sound script with its references intact", async () => {
-     
     const summary = await run(preview, "A=${{secret.DB_PASSWORD}}", "sound");
     expect(summary).toMatchObject({ created: 2, failed: 0 });
-     
+
     expect(summary.outputs.script).toBe("A=${{secret.DB_PASSWORD}}");
   });
 });

@@ -133,7 +133,7 @@ describe("secret lists and values through the engine and the sandbox", () => {
     expect(stack.contents()).toEqual({ "app-a": ["KEY_ONE", "KEY_TWO"], "app-b": [] });
     const ids = stack.sandbox.lists().map((l) => String(l.id));
     expect(summary.outputs.listIds).toEqual({ listA: ids[0], listB: ids[1] });
-     
+
     expect(summary.outputs.references).toEqual({ one: "${{secret.KEY_ONE}}", two: "${{secret.KEY_TWO}}" });
     expect(summary.outputs.secretValues).toBe("[secret]");
   });

@@ -115,7 +115,7 @@ describe("SecretValue provider", () => {
       listId: list.id,
       key: "DB_PASSWORD",
       value,
-       
+
       reference: "${{secret.DB_PASSWORD}}",
       schemaVersion: SCHEMA_VERSION,
     });
@@ -126,7 +126,7 @@ describe("SecretValue provider", () => {
       key: "DB_PASS",
       value: next,
     });
-     
+
     expect(updated).toMatchObject({ key: "DB_PASS", value: next, reference: "${{secret.DB_PASS}}" });
     expect(await client.values.retrieve(Number(list.id), Number(id))).toMatchObject({
       key: "DB_PASS",
@@ -156,7 +156,7 @@ describe("SecretValue provider", () => {
     await client.values.update(Number(list.id), Number(id), { key: "DRIFTED", value: "v2" });
     refresh();
     const read = await secretValue.read(id, outs);
-     
+
     expect(read.props).toMatchObject({ key: "DRIFTED", value: "v2", reference: "${{secret.DRIFTED}}" });
     expect(read.inputs).toEqual({ listId: list.id, key: "DRIFTED", value: "v2" });
     await client.values.delete(Number(list.id), Number(id));

@@ -3,7 +3,15 @@
  * `writeReport()` (vitest global teardown) turns them into test/reliability/REPORT.md, so the report always
  * comes from the suite and says which command produced it.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -65,13 +73,17 @@ export function writeReport(): void {
     "below is asserted by the test that recorded it. Do not edit by hand.",
     "",
   ];
-  const sections = [...SECTIONS, ...new Set(figures.map((f) => f.section).filter((s) => !SECTIONS.includes(s)))];
+  const sections = [
+    ...SECTIONS,
+    ...new Set(figures.map((f) => f.section).filter((s) => !SECTIONS.includes(s))),
+  ];
   for (const section of sections) {
     const rows = figures.filter((f) => f.section === section);
     if (rows.length === 0) continue;
     rows.sort((a, b) => a.case.localeCompare(b.case) || a.measure.localeCompare(b.measure));
     lines.push(`## ${section}`, "", "| case | measure | value | target | met |", "|---|---|---|---|---|");
-    for (const r of rows) lines.push(`| ${r.case} | ${r.measure} | ${r.value} | ${r.target} | ${r.ok ? "yes" : "NO"} |`);
+    for (const r of rows)
+      lines.push(`| ${r.case} | ${r.measure} | ${r.value} | ${r.target} | ${r.ok ? "yes" : "NO"} |`);
     lines.push("");
   }
   mkdirSync(path.dirname(reportFile), { recursive: true });
