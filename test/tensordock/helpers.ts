@@ -1,8 +1,7 @@
 /** Shared helpers of the TensorDock tests: SSH keys, canaries, raw HTTP calls and scans for leaked secrets. */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { generateKeyPairSync } from "node:crypto";
 import * as sshpk from "sshpk";
+export { canary, findLeak, leakForms, readTree } from "../support/leaks";
 
 /** A fresh OpenSSH public key line of the given kind, with an optional comment. */
 export function publicKeyLine(
@@ -31,39 +30,6 @@ export function privateKeyText(): string {
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
   });
   return sshpk.parsePrivateKey(pair.privateKey, "pem").toString("ssh-private");
-}
-
-/** A recognizable random string to plant as a token or a value and then search for. */
-export function canary(label: string): string {
-  return `CANARY${label}${randomBytes(9).toString("hex")}`;
-}
-
-/** The forms a leaked canary could take: plain, base64, base64url, URL-encoded. */
-export function leakForms(secret: string): string[] {
-  return [
-    secret,
-    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
-    Buffer.from(secret).toString("base64url"),
-    encodeURIComponent(secret),
-  ];
-}
-
-/** The first leaked form of any canary found in `text`, or undefined. */
-export function findLeak(text: string, secrets: string[]): string | undefined {
-  for (const secret of secrets) {
-    for (const form of leakForms(secret)) if (text.includes(form)) return form;
-  }
-  return undefined;
-}
-
-/** Every byte of every file under `dir`, as latin1 text (so binary files can be searched too). */
-export function readTree(dir: string): string {
-  let text = "";
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    text += entry.isDirectory() ? readTree(path) : readFileSync(path).toString("latin1");
-  }
-  return text;
 }
 
 /** A JSON request to an emulator; returns status, headers and the parsed (or raw) body. */
