@@ -150,3 +150,17 @@ export function coalescingFromEnv(env: NodeJS.ProcessEnv = process.env): boolean
  * when the host loads the first provider: the host's environment is fixed for its one operation.
  */
 export const readCoalescer = new ReadCoalescer({ enabled: coalescingFromEnv() });
+
+/**
+ * Baselines of the non-idempotent creates: lists answered before a create's POST was sent, used only to tell
+ * what the account already held (a secret in a baseline cannot be the one an unknown-outcome POST made, and
+ * a NetActuate key absent from it was free). Never served as data, so our own writes do not drop them.
+ * Creates share one baseline for `SECRETSTACK_CREATE_BASELINE_MS` (default 10 s; 0 lists before every
+ * create): a fleet of creates costs one list per 10 s instead of one per create. The price is a window in
+ * which an object made outside this process with the same name (or key) is not in the baseline; it matters
+ * only if, in that window, one of our POSTs also has an unknown outcome and did not take effect.
+ */
+export const createBaselines = new ReadCoalescer({
+  windowMs: 0,
+  ttlMs: envNumber("SECRETSTACK_CREATE_BASELINE_MS", 10_000),
+});

@@ -5,7 +5,7 @@
  */
 import { isOutcomeUnknown, NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/netactuate";
-import { readCoalescer } from "../common";
+import { createBaselines, readCoalescer } from "../common";
 import type { Session } from "./connection";
 
 /** Every value of the account, shared by the concurrent reads of one operation. */
@@ -27,6 +27,22 @@ export function wrote(session: Session): void {
 /** A value of the account by key (keys are account-unique), read fresh, never from a snapshot. */
 export async function valueByKey(session: Session, key: string): Promise<NetActuateSecretValue | undefined> {
   return (await session.client.values.listAll()).find((v) => v.key === key);
+}
+
+/**
+ * The value holding `key` before this create, or `undefined` when the key is free. The keys of one list, shared
+ * by the creates of this process (see `createBaselines`), answer for most creates; a key found there is
+ * confirmed with a fresh list, since it may have been freed since (a value moved to another list deletes first).
+ */
+export async function valueBeforeCreate(
+  session: Session,
+  key: string,
+): Promise<NetActuateSecretValue | undefined> {
+  const keys = await createBaselines.get(
+    `${session.account}|keys`,
+    async () => new Set((await session.client.values.listAll()).map((v) => v.key)),
+  );
+  return keys.has(key) ? valueByKey(session, key) : undefined;
 }
 
 /** A list of the account by name (names are account-unique), read fresh. */

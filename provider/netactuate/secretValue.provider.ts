@@ -11,6 +11,7 @@ import {
   deleteIgnoringMissing,
   keyTakenError,
   numericId,
+  valueBeforeCreate,
   valueByKey,
   valuesSnapshot,
   wrote,
@@ -119,7 +120,7 @@ const provider = {
     try {
       const session = sessionFor(connection);
       const listId = numericId(inputs.listId, "listId");
-      const existing = await valueByKey(session, key);
+      const existing = await valueBeforeCreate(session, key);
       if (existing !== undefined) throw keyTakenError(key, existing);
       let created: NetActuateSecretValue;
       try {

@@ -4,16 +4,15 @@
  *
  * Unknown outcomes. A POST that timed out, lost its connection after sending, or got a 5xx may have created
  * the secret. Before the POST we hold a baseline: the ids of a list whose answer arrived before the POST was
- * sent. Creates that start together share one baseline list (it is one extra GET per batch of concurrent
- * creates, not per create); sharing is sound because anything in a list answered before our POST cannot
- * be ours. After an unknown outcome we list again and adopt the secret with our name and type (and, for
+ * sent. Creates share one baseline list for up to 10 s (one extra GET per 10 s of creates, not per create);
+ * sharing is sound because anything in a list answered before our POST cannot be ours. After an unknown outcome we list again and adopt the secret with our name and type (and, for
  * SSH keys, our public key) whose id is not in the baseline and not claimed by another create of this
  * process. Creates of the same name and type on one account run one at a time, so two of our own creates
  * never compete for the same candidate.
  */
 import { isOutcomeUnknown, NotFoundError, ResponseValidationError } from "../../sdk/core";
 import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../../sdk/tensordock";
-import { ReadCoalescer, readCoalescer } from "../common";
+import { createBaselines, readCoalescer } from "../common";
 
 /** An error from a provider method: safe text with the resource context in front. */
 export class TensorDockResourceError extends Error {
@@ -34,10 +33,10 @@ export const recoveryTiming = {
 };
 
 /**
- * Baselines shared by creates that start together; never reused once answered (ttl 0). No batching window: a
- * lone create must not wait for company, and creates that arrive while a baseline is in flight share it anyway.
+ * Baselines shared by creates (see `createBaselines`: one list per 10 s by default). No batching window: a lone
+ * create must not wait for company, and creates that arrive while a baseline is in flight share it anyway.
  */
-const baselines = new ReadCoalescer({ windowMs: 0, ttlMs: 0 });
+const baselines = createBaselines;
 /** Ids created or adopted by this process, per account: never adopted a second time. */
 const claimed = new Map<string, Set<string>>();
 /** Tail of the queue of creates per (account, type, name). */

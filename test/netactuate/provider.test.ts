@@ -184,6 +184,27 @@ describe("SecretValue provider", () => {
     expect(sandbox.stats().requests["POST /api/secrets/lists/:secretList/values"]?.["200"]).toBe(before);
   });
 
+  it("shares one key list among the creates of a process, confirming a listed key afresh before refusing it", async () => {
+    const list = await makeList("shared-baseline");
+    const outside = await client.values.create(Number(list.id), { key: "FREED", value: "v" });
+    const allValues = () => sandbox.stats().requests["GET /api/secrets/all-values"]?.["200"] ?? 0;
+    const before = allValues();
+    await secretValue.create({ listId: list.id, key: "FIRST", value: "v" });
+    expect(allValues()).toBe(before + 1);
+    // Freed outside after the shared list was taken: a fresh list confirms it is free, and the create goes on.
+    await client.values.delete(Number(list.id), outside.id);
+    await secretValue.create({ listId: list.id, key: "FREED", value: "v" });
+    expect(allValues()).toBe(before + 2);
+    // Taken outside after the shared list: the server's refusal is explained the same way, offering import.
+    const taken = await client.values.create(Number(list.id), { key: "LATE", value: "v" });
+    const error = await errorOf(secretValue.create({ listId: list.id, key: "LATE", value: "w" }));
+    expect(error.message).toContain(`key "LATE" already exists in the NetActuate account (value ${taken.id}`);
+    for (const key of ["SECOND", "THIRD"]) await secretValue.create({ listId: list.id, key, value: "v" });
+    // One shared list, one confirmation, one lookup to explain the refusal: none per plain create.
+    expect(allValues()).toBe(before + 3);
+    expect(sandbox.values().map((v) => v.key)).toEqual(["FIRST", "FREED", "LATE", "SECOND", "THIRD"]);
+  });
+
   it("adopts the value a create made when its answer was lost, without a second POST", async () => {
     const list = await makeList("lost");
     sandbox.faults.dropAfterCommit(1, { method: "POST", route: "/api/secrets/lists/:secretList/values" });

@@ -130,6 +130,26 @@ describe("create with an unknown outcome", () => {
     expect(sandbox.secrets().map((s) => s.id)).toEqual([older.id, created.id]);
   });
 
+  it("reuses one baseline list for the creates that follow, and never adopts when two candidates appeared", async () => {
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    for (let i = 0; i < 4; i += 1) {
+      await genericSecret.create({ name: `seq-${i}`, value: "v", secretType: "GENERIC" });
+    }
+    expect(requests()["GET /api/v2/secrets"]).toEqual({ "200": 1 });
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 4 });
+    // Made outside after the shared baseline was taken, with the name our next create uses.
+    const outside = await client.create({ name: "late", type: "GENERIC", value: "theirs" });
+    sandbox.faults.dropAfterCommit(1, { method: "POST" });
+    const error = await genericSecret
+      .create({ name: "late", value: "ours", secretType: "GENERIC" })
+      .catch((e: unknown) => e as Error);
+    expect((error as Error).message).toContain("2 secrets with this name and type appeared meanwhile");
+    expect((error as Error).message).toContain(outside.id);
+    // No second POST: the one we sent and the outside one are all there is.
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 5, dropped: 1 });
+    expect(sandbox.secrets().filter((s) => s.name === "late")).toHaveLength(2);
+  });
+
   it("says nothing was created when the list after a failed POST finds nothing", async () => {
     sandbox.faults.burst(503, 1, { method: "POST" });
     const error = await genericSecret
