@@ -93,6 +93,10 @@ async function main() {
     results.create = await attempt("one create: host vs sdk client", () =>
       createThroughHostVsSdk(providerText),
     );
+    results.createWithLatency = await attempt(
+      `one create: host vs sdk client, sandbox answering after ${WAN_LATENCY_MS} ms`,
+      () => createThroughHostVsSdk(providerText, { latencyMs: WAN_LATENCY_MS, samples: 21 }),
+    );
     results.coldStart = await attempt("host cold start to first create", () => coldStart(providerText));
     results.rate = await attempt("300 creates at a sandbox limit of 600/min", () => sustainedCreates());
     results.providerText = await attempt("__provider text from the packed install", async () => {
@@ -115,6 +119,9 @@ async function main() {
   else log("BENCH_SCALE is not 1: README.md left as it is");
   log(`done in ${results.totalSeconds} s; wrote bench/results.json${scale === 1 ? " and README.md" : ""}`);
 }
+
+/** The added latency of the second create comparison: a modest round trip to a vendor API over the internet. */
+const WAN_LATENCY_MS = 20;
 
 main()
   .catch((error) => {

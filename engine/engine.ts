@@ -5,6 +5,7 @@
  * `parallel`), deletes of what the program no longer declares at the end in reverse dependency order, and a
  * state file written after every completed operation.
  */
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { maskOutputs, Run } from "./run";
 import { DEFAULT_ENGINE_PASSPHRASE, lockState, StateFile } from "./state";
@@ -33,10 +34,19 @@ async function withRun(
 ): Promise<Summary> {
   const stateFile = path.resolve(o.stateFile);
   const unlock = command === "preview" ? async () => undefined : await lockState(stateFile);
-  let run: Run | undefined;
   try {
-    const state = await StateFile.load(stateFile, passphraseOf(o));
-    run = new Run(command, o, state);
+    const run = new Run(command, o);
+    // The host spends about a second loading @pulumi/pulumi; a large state file decrypts meanwhile. A refresh or
+    // destroy of a stack that was never deployed needs no host at all.
+    if (!((command === "refresh" || command === "destroy") && !existsSync(stateFile))) {
+      run.providerHost().catch(() => undefined);
+    }
+    try {
+      run.attach(await StateFile.load(stateFile, passphraseOf(o)));
+    } catch (error) {
+      await run.close();
+      throw error;
+    }
     try {
       await body(run);
     } catch (error) {
@@ -52,8 +62,7 @@ async function withRun(
 }
 
 async function deploy(run: Run): Promise<void> {
-  // Start the host while the program loads: both spend most of a second loading @pulumi/pulumi.
-  run.providerHost().catch(() => undefined);
+  // The host is already starting (see withRun): it and the program each spend most of a second loading @pulumi/pulumi.
   const program = await run.runProgram();
   await run.settle();
   for (const error of program.errors) run.fail(`program: ${error}`);

@@ -81,10 +81,12 @@ export class Run {
   private readonly config: Record<string, string>;
   private readonly childEnv: NodeJS.ProcessEnv;
 
+  /** The stack's state, attached once loaded (the host may start meanwhile: see {@link Run.attach}). */
+  state!: StateFile;
+
   constructor(
     readonly command: Command,
     readonly o: EngineOptions,
-    readonly state: StateFile,
   ) {
     this.programDir = path.resolve(o.programDir);
     this.project = projectName(this.programDir);
@@ -128,6 +130,11 @@ export class Run {
 
   private get resources(): ResourceState[] {
     return this.state.state.resources;
+  }
+
+  /** Attaches the loaded state; every step needs it, the provider host does not. */
+  attach(state: StateFile): void {
+    this.state = state;
   }
 
   /** The provider host, started and configured on first use. */

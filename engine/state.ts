@@ -3,7 +3,15 @@
  * manager does it (a key derived from a passphrase with a per-file salt, AES-256-GCM per value), written
  * atomically (temp file + rename) so a crash loses at most the operation in flight.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  scrypt,
+} from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { type Props, SECRET_SIG, SIG_KEY } from "./protocol";
@@ -65,29 +73,35 @@ interface StateFileJson {
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 const CHECK_PLAINTEXT = "secretstack-engine-state";
-const keyCache = new Map<string, Promise<Buffer>>();
+const keyCache = new Map<string, Promise<KeyObject>>();
 
-function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
+/**
+ * The state key as a KeyObject, made once: a raw Buffer key is turned into one inside every createCipheriv, which
+ * costs more than the AES itself when a state of thousands of resources is loaded or saved.
+ */
+function deriveKey(passphrase: string, salt: Buffer): Promise<KeyObject> {
   // Cached per (passphrase, salt) so the many runs of a test suite pay scrypt once per stack.
   const cacheKey = `${salt.toString("base64")}:${createHash("sha256").update(passphrase).digest("base64")}`;
   let key = keyCache.get(cacheKey);
   if (!key) {
-    key = new Promise<Buffer>((resolve, reject) =>
-      scrypt(passphrase, salt, 32, SCRYPT, (error, derived) => (error ? reject(error) : resolve(derived))),
+    key = new Promise<KeyObject>((resolve, reject) =>
+      scrypt(passphrase, salt, 32, SCRYPT, (error, derived) =>
+        error ? reject(error) : resolve(createSecretKey(derived)),
+      ),
     );
     keyCache.set(cacheKey, key);
   }
   return key;
 }
 
-function encryptText(key: Buffer, plaintext: string): string {
+function encryptText(key: KeyObject, plaintext: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
   return `v1:${iv.toString("base64")}:${body.toString("base64")}`;
 }
 
-function decryptText(key: Buffer, ciphertext: string): string {
+function decryptText(key: KeyObject, ciphertext: string): string {
   const [version, ivText, bodyText] = ciphertext.split(":");
   if (version !== "v1" || !ivText || !bodyText) throw new Error("unsupported ciphertext");
   const body = Buffer.from(bodyText, "base64");
@@ -117,7 +131,7 @@ export class StateFile {
     readonly file: string,
     /** The state, mutated in place by the engine. */
     readonly state: StackState,
-    private readonly key: Buffer,
+    private readonly key: KeyObject,
     private readonly secrets: SecretsProvider,
   ) {}
 

@@ -10,12 +10,13 @@ import { CLIENTS_UNPACED, PARALLEL } from "./scenarios.mjs";
 
 /**
  * One create through the host (Configure once, then per secret Check and the timed Create, as `up` sends them) against the
- * same call made directly with the sdk client, alternating, on one sandbox without rate limits. Also times the
- * two requests the provider's create sends (the baseline list, then the POST) made directly. The sandbox runs in
+ * same call made directly with the sdk client, alternating, on one sandbox without rate limits. Also times a list
+ * and a POST made directly (what a create sends when its shared baseline has expired), and the same Create call to
+ * a provider that does nothing (the host's own cost). `latencyMs` delays every answer of the sandbox. The sandbox runs in
  * a process of its own, so the direct calls cross a process boundary too, as they would cross a network.
  */
-export async function createThroughHostVsSdk(providerText, { warmup = 5, samples = 41 } = {}) {
-  const sandbox = await sandboxProcess();
+export async function createThroughHostVsSdk(providerText, { warmup = 5, samples = 41, latencyMs = 0 } = {}) {
+  const sandbox = await sandboxProcess(latencyMs);
   const env = {
     ...process.env,
     ...CLIENTS_UNPACED,
@@ -29,6 +30,7 @@ export async function createThroughHostVsSdk(providerText, { warmup = 5, samples
     rateLimit: false,
   });
   const urn = "urn:pulumi:bench::secretstack-bench::pulumi-nodejs:dynamic/tensordock:GenericSecret::one";
+  const noopUrn = "urn:pulumi:bench::secretstack-bench::pulumi-nodejs:dynamic/bench:Noop::one";
   try {
     await host.configure({});
     let n = 0;
@@ -39,6 +41,13 @@ export async function createThroughHostVsSdk(providerText, { warmup = 5, samples
       const checked = await host.check(urn, {}, news);
       const t = now();
       await host.create(urn, checked.inputs);
+      return now() - t;
+    };
+    // The host's own share: the same Create call to a provider that returns at once, sending nothing.
+    const viaNoop = async () => {
+      n += 1;
+      const t = now();
+      await host.create(noopUrn, { __provider: NOOP_PROVIDER, name: `noop-${n}` });
       return now() - t;
     };
     const viaSdk = async () => {
@@ -56,20 +65,25 @@ export async function createThroughHostVsSdk(providerText, { warmup = 5, samples
     };
     for (let i = 0; i < warmup; i += 1) {
       await viaHost();
+      await viaNoop();
       await viaSdk();
       await viaSdkListAndCreate();
     }
     const host_ = [];
+    const noop = [];
     const direct = [];
     const direct2 = [];
     for (let i = 0; i < samples; i += 1) {
       host_.push(await viaHost());
+      noop.push(await viaNoop());
       direct.push(await viaSdk());
       direct2.push(await viaSdkListAndCreate());
     }
     return {
       samples,
+      latencyMs,
       hostMs: median(host_),
+      hostNoopMs: median(noop),
       sdkMs: median(direct),
       sdkListAndCreateMs: median(direct2),
       ratio: median(host_) / median(direct),
@@ -81,13 +95,18 @@ export async function createThroughHostVsSdk(providerText, { warmup = 5, samples
   }
 }
 
+/** A provider whose create returns at once: what remains of a create through the host is the host's own cost. */
+const NOOP_PROVIDER =
+  'exports.handler = () => ({ async create(inputs) { return { id: "noop", outs: { name: inputs.name } }; } });\n';
+
 /** Starts bench/lib/sandbox-process.mjs and resolves with its endpoint and a `close()` that stops it. */
-async function sandboxProcess() {
+async function sandboxProcess(latencyMs = 0) {
   const child = spawn(
     process.execPath,
     [path.join(path.dirname(fileURLToPath(import.meta.url)), "sandbox-process.mjs")],
     {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, BENCH_SANDBOX_LATENCY_MS: String(latencyMs) },
     },
   );
   const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -2,7 +2,17 @@
  * Parsing of OpenSSH public keys for `SshKey`: one line `<algorithm> <base64> [comment]`, checked with a
  * real SSH key library. Reasons never quote the input: a pasted private key must not travel further.
  */
-import * as sshpk from "sshpk";
+import type * as SshpkModule from "sshpk";
+
+/**
+ * sshpk, loaded on the first key parsed: a host that serves only generic secrets (or only NetActuate and The
+ * Wallet Crew) never pays for it, and neither does the first request of a refresh.
+ */
+let sshpkModule: typeof SshpkModule | undefined;
+function sshpk(): typeof SshpkModule {
+  sshpkModule ??= require("sshpk") as typeof SshpkModule;
+  return sshpkModule;
+}
 
 /** Algorithms accepted for new keys, with the minimum size where one applies. */
 const ALGORITHMS: Record<string, { minBits?: number }> = {
@@ -35,7 +45,7 @@ const EXPECTED = "an OpenSSH public key on one line, like 'ssh-ed25519 AAAA… u
 function looksPrivate(text: string): boolean {
   if (/PRIVATE KEY/.test(text)) return true;
   try {
-    sshpk.parsePrivateKey(text, "auto");
+    sshpk().parsePrivateKey(text, "auto");
     return true;
   } catch {
     return false;
@@ -89,9 +99,9 @@ export function parseOpenSshPublicKey(text: string, options: { policy?: boolean 
       reason: `must start with a key type (${Object.keys(ALGORITHMS).join(", ")}); authorized_keys options are not accepted`,
     };
   }
-  let key: sshpk.Key;
+  let key: SshpkModule.Key;
   try {
-    key = sshpk.parseKey(`${algorithm} ${data}`, "ssh");
+    key = sshpk().parseKey(`${algorithm} ${data}`, "ssh");
   } catch {
     return {
       ok: false,
