@@ -46,6 +46,19 @@ export function retryAfterMs(headers: KeptHeaders, now: number): number | undefi
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * The server's allowance per window from `X-RateLimit-Limit`, `RateLimit-Limit` (its leading number, as in
+ * `10, 10;w=1`) or the combined `RateLimit` header (`limit=10`); undefined when none says.
+ */
+export function serverLimit(headers: KeptHeaders): number | undefined {
+  const leading = (value: string | undefined) => number(/^\s*(\d+)/.exec(value ?? "")?.[1]);
+  const limit =
+    leading(headers["x-ratelimit-limit"]) ??
+    leading(headers["ratelimit-limit"]) ??
+    number(/(?:^|[;,\s])limit=(\d+)/.exec(headers.ratelimit ?? "")?.[1]);
+  return limit !== undefined && limit >= 1 ? Math.floor(limit) : undefined;
+}
+
 /** The server's view of our budget: how many requests remain and when the budget refills. */
 export interface ServerBudget {
   remaining: number;

@@ -9,17 +9,25 @@
  * 2. The server's view, when responses carry `X-RateLimit-Remaining`/`-Reset` (or `RateLimit-*`, or a 429
  *    with `Retry-After`): at most `remaining` more requests until the reset, minus those we sent after the
  *    request that reported it (the server may not have counted them yet). At zero we hold until the reset.
+ *    When that reset passes, a server that also reported its limit (`X-RateLimit-Limit`) is assumed to
+ *    allow that many in its next window, not an unbounded burst: the requests queued during the hold go out
+ *    `limit` at a time, and the answers to them report the new window.
  *    Whatever our own setting, this keeps a busy process at the server's limit without collecting 429s.
+ * 3. The first request to an account goes alone (limiters made by {@link sharedRateLimiter}): its answer
+ *    may report the server's limit before a burst of concurrent requests can overrun it. If no answer comes
+ *    within a second, the rest go anyway.
  *
  * All waiting goes through one FIFO queue drained by one loop that uses the injected clock and sleep, so
  * concurrent callers are served in order and tests drive time without waiting for it.
  */
 import { createHash } from "node:crypto";
-import { type KeptHeaders, retryAfterMs, serverBudget } from "./headers";
+import { type KeptHeaders, retryAfterMs, serverBudget, serverLimit } from "./headers";
 import { credentialFingerprint } from "./redact";
 import type { Auth, Clock, RateLimitOptions, Sleep } from "./types";
 
 const MINUTE = 60_000;
+/** Real milliseconds the queue waits for the first answer before it sends the rest anyway. */
+const PROBE_TIMEOUT_MS = 1_000;
 
 interface Budget {
   /** Requests the server still allows until `resetAt`, by our conservative count. */
@@ -36,17 +44,25 @@ export class RateLimiter {
   /** GCRA's theoretical arrival time of the next request; undefined while the bucket is full. */
   private nextAt: number | undefined;
   private server: Budget | undefined;
+  /** The server's reported allowance per window, and the longest reset it reported (its window, or near). */
+  private serverWindow: { limit: number; ms: number } | undefined;
   /** Number of requests let through so far; each gets the next number. */
   private sent = 0;
   private readonly waiting: Array<(sequence: number) => void> = [];
   private draining = false;
+  /** True until the first answer (or failure) of any request: until then only one is let through. */
+  private probing: boolean;
+  private wakeProbe: (() => void) | undefined;
 
   constructor(
     options: RateLimitOptions | undefined,
     private readonly clock: Clock,
     private readonly sleep: Sleep,
+    /** Send the first request alone, and the rest once it is answered (see the file comment). @default false */
+    probe = false,
   ) {
     if (options !== undefined) this.configure(options);
+    this.probing = probe;
   }
 
   /** Sets our own pace; when clients of one account disagree, the lowest rate wins. */
@@ -73,8 +89,15 @@ export class RateLimiter {
     });
   }
 
-  /** Adopts the server's view from the response to request `sequence`. */
+  /**
+   * Adopts the server's view from the answer to request `sequence` (a failed attempt passes no status and no
+   * headers: it only ends the first request's probe).
+   */
   observe(sequence: number, status: number | undefined, headers: KeptHeaders): void {
+    if (this.probing) {
+      this.probing = false;
+      this.wakeProbe?.();
+    }
     const now = this.clock.now();
     let budget = serverBudget(headers, now);
     if (status === 429) {
@@ -84,6 +107,10 @@ export class RateLimiter {
       }
     }
     if (budget === undefined) return;
+    const limit = serverLimit(headers);
+    if (limit !== undefined && budget.resetMs > 0) {
+      this.serverWindow = { limit, ms: Math.max(this.serverWindow?.ms ?? 0, budget.resetMs) };
+    }
     const candidate = { remaining: budget.remaining - (this.sent - sequence), resetAt: now + budget.resetMs };
     const current = this.server;
     // A lower count always wins (it may come from a request the server counted later); a fresh report
@@ -105,8 +132,28 @@ export class RateLimiter {
     if (this.intervalMs !== undefined && this.nextAt !== undefined) {
       wait = Math.max(0, this.nextAt - this.toleranceMs - now);
     }
-    if (this.server !== undefined && now >= this.server.resetAt) this.server = undefined;
+    if (this.server !== undefined && now >= this.server.resetAt) {
+      // A new window: as much as the server allows per window, until an answer reports the real count.
+      const next = this.serverWindow;
+      this.server = next && { remaining: next.limit, resetAt: now + next.ms };
+    }
     return Math.max(wait, this.holdMs(now));
+  }
+
+  /** Resolves on the first answer, or after a second of real time (a probe must never stall the queue). */
+  private firstAnswer(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.probing = false;
+        resolve();
+      }, PROBE_TIMEOUT_MS);
+      timer.unref?.();
+      this.wakeProbe = () => {
+        clearTimeout(timer);
+        this.wakeProbe = undefined;
+        resolve();
+      };
+    });
   }
 
   private take(now: number): number {
@@ -120,6 +167,10 @@ export class RateLimiter {
     this.draining = true;
     try {
       for (let next = this.waiting[0]; next !== undefined; next = this.waiting[0]) {
+        if (this.probing && this.sent > 0) {
+          await this.firstAnswer();
+          continue;
+        }
         const wait = this.delayMs(this.clock.now());
         if (wait > 0) {
           await this.sleep(wait);
@@ -152,7 +203,7 @@ export function sharedRateLimiter(
     .digest("base64url");
   let limiter = registry.get(key);
   if (limiter === undefined) {
-    limiter = new RateLimiter(options, clock, sleep);
+    limiter = new RateLimiter(options, clock, sleep, true);
     registry.set(key, limiter);
   } else if (options !== undefined) {
     limiter.configure(options);

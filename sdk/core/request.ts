@@ -128,6 +128,7 @@ export class HttpClient {
       });
       const durationMs = this.clock.now() - started;
       if (result.kind === "response") this.limiter?.observe(sequence, result.status, result.headers);
+      else this.limiter?.observe(sequence, undefined, {});
       const outcome = this.interpret(result, request, context, timeoutMs);
       this.emit(endpoint, attempt, durationMs, result, outcome);
       if (outcome.ok) return outcome.value;

@@ -49,6 +49,7 @@ const RETRYABLE_CODES: ReadonlyMap<string, string> = new Map([
 // - ResponseValidationError: the server would send the same shape again.
 // - ENOTFOUND: the host name does not exist; the base URL is wrong.
 // - A POST after it may have reached the server (timeout, reset, 5xx): the caller looks the object up.
+//   (A POST answered 429 or 408 is retried: the server refused it before acting on it.)
 
 /** Whether `error`, raised by an attempt of a `method` request, deserves another attempt. */
 export function shouldRetry(error: SecretstackError, method: HttpMethod | string): boolean {
@@ -57,7 +58,10 @@ export function shouldRetry(error: SecretstackError, method: HttpMethod | string
     // A POST is repeated only when it provably never left this machine.
     return isIdempotent(method) || !error.requestSent;
   }
-  if (!isIdempotent(method)) return false;
+  // 429 and 408 say the server refused the request before acting on it: a POST is as safe to send again as
+  // one that never connected (isOutcomeUnknown calls both outcomes known), and a deployment at the rate
+  // limit must not fail its creates.
+  if (!isIdempotent(method)) return error.status === 429 || error.status === 408;
   // Our own per-attempt timeout: the server may just be slow this time.
   if (error instanceof TimeoutError && error.status === undefined) return true;
   return error.status !== undefined && RETRYABLE_STATUSES.has(error.status);

@@ -186,58 +186,82 @@ describe("the server's view", () => {
     expect(limiter.delayMs(time.state.now)).toBe(10_000);
   });
 
-  it("keeps a busy process at a fixed-window server's limit with zero 429s", async () => {
-    const time = fakeTime();
-    const limit = 10;
-    const windowMs = 60_000;
-    let windowStart = Number.NEGATIVE_INFINITY;
-    let count = 0;
-    const perWindow = new Map<number, number>();
-    const statuses: number[] = [];
-    // The same fixed window the sandbox uses: it starts at the first request after the last one ended.
-    const server = await serve(() => {
-      const now = time.state.now;
-      if (now >= windowStart + windowMs) {
-        windowStart = now;
-        count = 0;
-      }
-      const headers = {
-        "x-ratelimit-limit": String(limit),
-        "x-ratelimit-remaining": String(Math.max(0, limit - count - 1)),
-        "x-ratelimit-reset": String(Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000))),
+  it.each([
+    [
+      "our pace equal to the window",
+      10,
+      60_000,
+      [
+        [0, 10],
+        [60_000, 10],
+        [120_000, 10],
+        [180_000, 5],
+      ],
+      180_000,
+    ],
+    // 600/min may burst 600, but the server allows 10 per second: after each reset only 10 may go.
+    [
+      "a per-minute pace over per-second windows",
+      600,
+      1_000,
+      [
+        [0, 10],
+        [1_000, 10],
+        [2_000, 10],
+        [3_000, 5],
+      ],
+      3_000,
+    ],
+  ] as const)(
+    "keeps a busy process at a fixed-window server's limit with zero 429s: %s",
+    async (_name, perMinute, windowMs, expectedWindows, expectedElapsed) => {
+      const time = fakeTime();
+      const limit = 10;
+      let windowStart = Number.NEGATIVE_INFINITY;
+      let count = 0;
+      const perWindow = new Map<number, number>();
+      const statuses: number[] = [];
+      // The same fixed window the sandbox uses: it starts at the first request after the last one ended.
+      const server = await serve(() => {
+        const now = time.state.now;
+        if (now >= windowStart + windowMs) {
+          windowStart = now;
+          count = 0;
+        }
+        const headers = {
+          "x-ratelimit-limit": String(limit),
+          "x-ratelimit-remaining": String(Math.max(0, limit - count - 1)),
+          "x-ratelimit-reset": String(Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000))),
+        };
+        if (count >= limit) {
+          statuses.push(429);
+          return { status: 429, headers: { ...headers, "retry-after": headers["x-ratelimit-reset"] } };
+        }
+        count += 1;
+        perWindow.set(windowStart - time.start, (perWindow.get(windowStart - time.start) ?? 0) + 1);
+        statuses.push(200);
+        return { status: 200, headers, body: { ok: true } };
+      });
+      const events: RequestEvent[] = [];
+      let limiter: RateLimiter | undefined;
+      // Fake time moves only once every request already let through has been answered, as real time would
+      // while the process waits.
+      const sleep = async (ms: number) => {
+        while (events.length < (limiter?.released ?? 0))
+          await new Promise((resolve) => setImmediate(resolve));
+        await time.sleep(ms);
       };
-      if (count >= limit) {
-        statuses.push(429);
-        return { status: 429, headers: { ...headers, "retry-after": headers["x-ratelimit-reset"] } };
-      }
-      count += 1;
-      perWindow.set(windowStart - time.start, (perWindow.get(windowStart - time.start) ?? 0) + 1);
-      statuses.push(200);
-      return { status: 200, headers, body: { ok: true } };
-    });
-    const events: RequestEvent[] = [];
-    let limiter: RateLimiter | undefined;
-    // Fake time moves only once every request already let through has been answered, as real time would
-    // while the process waits.
-    const sleep = async (ms: number) => {
-      while (events.length < (limiter?.released ?? 0)) await new Promise((resolve) => setImmediate(resolve));
-      await time.sleep(ms);
-    };
-    const c = client(server.baseUrl, time, {
-      rateLimit: { requestsPerMinute: limit },
-      sleep,
-      onRequest: (event) => events.push(event),
-    });
-    limiter = sharedRateLimiter(server.baseUrl, bearer, undefined, time.clock, sleep);
-    const results = await Promise.all(Array.from({ length: 35 }, () => c.request(list)));
-    expect(results).toHaveLength(35);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(0);
-    expect([...perWindow.entries()]).toEqual([
-      [0, 10],
-      [60_000, 10],
-      [120_000, 10],
-      [180_000, 5],
-    ]);
-    expect(time.elapsed()).toBe(180_000);
-  });
+      const c = client(server.baseUrl, time, {
+        rateLimit: { requestsPerMinute: perMinute },
+        sleep,
+        onRequest: (event) => events.push(event),
+      });
+      limiter = sharedRateLimiter(server.baseUrl, bearer, undefined, time.clock, sleep);
+      const results = await Promise.all(Array.from({ length: 35 }, () => c.request(list)));
+      expect(results).toHaveLength(35);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(0);
+      expect([...perWindow.entries()]).toEqual(expectedWindows);
+      expect(time.elapsed()).toBe(expectedElapsed);
+    },
+  );
 });

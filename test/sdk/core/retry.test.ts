@@ -152,13 +152,25 @@ describe("POST is not retried once it may have reached the server", () => {
     expect(server.seen).toHaveLength(1);
   });
 
-  it("makes one attempt after a 429, whose outcome is known", async () => {
-    const server = await serve([{ status: 429, headers: { "retry-after": "1" } }, ok]);
+  it.each([429, 408])(
+    "sends a POST answered %i again (the server refused it before acting on it)",
+    async (status) => {
+      const server = await serve([{ status, headers: { "retry-after": "1" } }, ok]);
+      const { client, time } = setup(server.baseUrl);
+      await expect(client.request(call("POST"))).resolves.toEqual({ ok: true });
+      expect(server.seen).toHaveLength(2);
+      expect(time.waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(status === 429 ? 1000 : 0);
+    },
+  );
+
+  it("gives up a POST refused with 429 four times, with an error whose outcome is known", async () => {
+    const busy: Reply = { status: 429, headers: { "retry-after": "1" } };
+    const server = await serve([busy, busy, busy, busy, ok]);
     const { client } = setup(server.baseUrl);
     const error = await caught(() => client.request(call("POST")));
     expect(error).toBeInstanceOf(RateLimitError);
     expect(isOutcomeUnknown(error)).toBe(false);
-    expect(server.seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(4);
   });
 
   it("retries a POST whose connection was refused, and succeeds once the server is up", async () => {
