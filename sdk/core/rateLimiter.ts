@@ -117,6 +117,10 @@ export class RateLimiter {
     // replaces an expired one. A higher count for the same window is stale: we have spent some since.
     if (current === undefined || now >= current.resetAt || candidate.remaining < current.remaining) {
       this.server = candidate;
+    } else if (candidate.remaining === current.remaining && candidate.resetAt > current.resetAt) {
+      // The same count, reported later: the window began when the server saw our first request, which is
+      // after we sent it, so the later estimate of its end is the safe one.
+      current.resetAt = candidate.resetAt;
     }
   }
 

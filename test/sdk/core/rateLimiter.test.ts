@@ -176,6 +176,42 @@ describe("the server's view", () => {
     expect(time.waits).toEqual([10_000]);
   });
 
+  it("holds until the later of two resets reported with the same count", async () => {
+    const time = fakeTime();
+    const limiter = new RateLimiter(undefined, time.clock, time.sleep);
+    const first = await limiter.acquire();
+    limiter.observe(first, 200, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" });
+    await time.sleep(40);
+    // Answered 40 ms later for the same window: its end is estimated from a later moment, and that one holds.
+    limiter.observe(first, 200, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" });
+    expect(limiter.delayMs(time.state.now)).toBe(1_000);
+  });
+
+  it("after a reset, lets no more than the server's reported limit through until an answer reports", async () => {
+    const time = fakeTime();
+    // Lets the requests already released record their start before the clock moves on.
+    const sleep = async (ms: number) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await time.sleep(ms);
+    };
+    const limiter = new RateLimiter({ requestsPerMinute: 600 }, time.clock, sleep);
+    const first = await limiter.acquire();
+    limiter.observe(first, 200, {
+      "x-ratelimit-limit": "3",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": "1",
+    });
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 7 }, async () => {
+        await limiter.acquire();
+        starts.push(time.elapsed());
+      }),
+    );
+    // Our own pace alone would let all seven go at 1 s; the server's limit of 3 per window holds the rest.
+    expect(starts).toEqual([1_000, 1_000, 1_000, 2_000, 2_000, 2_000, 3_000]);
+  });
+
   it("does not let a stale, higher count for the same window raise the budget", async () => {
     const time = fakeTime();
     const limiter = new RateLimiter(undefined, time.clock, time.sleep);
