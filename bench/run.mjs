@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { coldStart, createThroughHostVsSdk, sustainedCreates } from "./lib/creates.mjs";
+import { coldStart, createThroughHostVsSdk, noopHostMemory, sustainedCreates } from "./lib/creates.mjs";
 import { cleanup, engine, machine, machineLabel, ms, ROOT } from "./lib/harness.mjs";
 import { installPacked, providerTextSizes } from "./lib/package.mjs";
 import { formatTable, updateReadme } from "./lib/report.mjs";
@@ -65,6 +65,7 @@ async function main() {
     operations: fleet.operations,
     rpc: fleet.rpc,
     hostMemoryMB: fleet.memory,
+    hostHeapAtEndMB: fleet.heap,
   };
   const state = await engine.readState(fleet.stateFile);
   const providerText = String(
@@ -98,6 +99,9 @@ async function main() {
       () => createThroughHostVsSdk(providerText, { latencyMs: WAN_LATENCY_MS, samples: 21 }),
     );
     results.coldStart = await attempt("host cold start to first create", () => coldStart(providerText));
+    results.noopHost = await attempt("host memory after 2,000 calls to a provider that does nothing", () =>
+      noopHostMemory(Math.round(2000 * scale)),
+    );
     results.rate = await attempt("300 creates at a sandbox limit of 600/min", () => sustainedCreates());
     results.providerText = await attempt("__provider text from the packed install", async () => {
       const installed = await installing;

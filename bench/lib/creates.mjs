@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { engine, median, now, PROGRAM, sandboxes, sdk, tempDir, timed } from "./harness.mjs";
+import { engine, hostMemory, median, now, PROGRAM, sandboxes, sdk, tempDir, timed } from "./harness.mjs";
 import { CLIENTS_UNPACED, PARALLEL } from "./scenarios.mjs";
 
 /**
@@ -236,5 +236,32 @@ export async function sustainedCreates({ creates = 300, perMinute = 600, windowM
     };
   } finally {
     await sandbox.close();
+  }
+}
+
+/**
+ * The floor under the host's memory: `operations` Check + Create calls, `PARALLEL` at a time, to a provider that
+ * does nothing and sends nothing, on one host; its resident set at the end (sampled before it stops). What the
+ * unmodified `@pulumi/pulumi` host needs for the calls alone, beside what it needs with our providers.
+ */
+export async function noopHostMemory(operations = 2000) {
+  const host = await engine.ProviderHost.start({ cwd: PROGRAM, env: { ...process.env } });
+  const atStart = hostMemory(host.pid);
+  const urn = "urn:pulumi:bench::secretstack-bench::pulumi-nodejs:dynamic/bench:Noop::fleet";
+  try {
+    await host.configure({});
+    let next = 0;
+    const worker = async () => {
+      while (next < operations) {
+        next += 1;
+        const news = { __provider: NOOP_PROVIDER, name: `noop-${next}`, value: `value-${next}` };
+        const checked = await host.check(urn, {}, news);
+        await host.create(urn, checked.inputs);
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+    return { operations, atStartMB: atStart?.rssMB, ...hostMemory(host.pid) };
+  } finally {
+    await host.close();
   }
 }

@@ -153,6 +153,8 @@ export function rowsOf(r) {
   }
 
   const mem = r.setup?.hostMemoryMB;
+  const heap = r.setup?.hostHeapAtEndMB;
+  const floor = r.noopHost;
   const reads = r.refresh?.hostMemoryMB;
   const afterReads = reads ? `; at the end of a ${n(2000)}-read refresh: ${mb(reads.rssMB)}` : "";
   row(
@@ -164,7 +166,15 @@ export function rowsOf(r) {
     mem ? mem.rssMB <= 200 && (reads === undefined || reads.rssMB <= 200) : false,
     mem?.atStartMB
       ? `The host holds ${mb(mem.atStartMB)} before its first operation (\`@pulumi/pulumi\` loaded). V8 then lets the heap grow with the ` +
-          "garbage of thousands of gRPC calls (protobuf Structs) and list responses before it collects."
+          "garbage of thousands of gRPC calls (protobuf Structs both ways) and HTTP requests before it collects." +
+          (heap
+            ? ` At the end of the same up the host's V8 heap spanned ${mb(heap.heapTotalMB)}; one full collection left ` +
+              `${mb(heap.liveHeapMB)} of live data in it: the rest was garbage, not a leak.`
+            : "") +
+          (floor && !crashed(floor)
+            ? ` The same host serving a provider that does nothing and sends nothing holds ${mb(floor.rssMB)} after ` +
+              `${n(2000)} Check + Create calls (${mb(floor.atStartMB)} before them): the floor no provider can go under.`
+            : "")
       : undefined,
   );
   return rows;

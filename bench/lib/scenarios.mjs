@@ -3,8 +3,9 @@
  * through the engine and the provider host. Each returns plain figures; rows.mjs turns them into rows. Sizes
  * scale with BENCH_SCALE (default 1: 1,000 TensorDock + 1,000 NetActuate resources).
  */
-import { cpSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   copyState,
   counts,
@@ -18,6 +19,18 @@ import {
   tempDir,
   timed,
 } from "./harness.mjs";
+
+/** The diagnostic hook of the fleet's `up` (see heap-report.cjs). */
+const HEAP_HOOK = path.join(path.dirname(fileURLToPath(import.meta.url)), "heap-report.cjs");
+
+/** A JSON file, or undefined if it was not written. */
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
 
 /** The parallelism of every engine run, as in the targets. */
 export const PARALLEL = 16;
@@ -60,6 +73,7 @@ export async function deployFleet(scale) {
   const stateFile = path.join(tempDir("stack"), "dev.json");
   const sandbox = await sandboxes.startSandbox({ dataDir, ...UNLIMITED });
   const memory = memorySampler();
+  const heapReport = path.join(tempDir("heap"), "host-heap.json");
   try {
     const run = await timed("up", {
       programDir: PROGRAM,
@@ -68,8 +82,19 @@ export async function deployFleet(scale) {
       env: sandboxEnv(sandbox, {
         ...CLIENTS_UNPACED,
         BENCH_SPEC: JSON.stringify({ ...spec, prefix: "fleet" }),
+        // The host's heap at the end, live data apart from garbage (see heap-report.cjs).
+        NODE_OPTIONS: `--expose-gc --require ${JSON.stringify(HEAP_HOOK)}`,
+        BENCH_HEAP_REPORT: heapReport,
       }),
-      onHost: memory.onHost,
+      onHost: (host) => {
+        memory.onHost(host);
+        // The resident set is sampled up to the stop, never after the hook's collection.
+        const close = host.close.bind(host);
+        host.close = () => {
+          memory.stop();
+          return close();
+        };
+      },
     });
     if (run.error) throw new Error(`the setup up failed: ${run.error.split("\n").slice(0, 3).join(" ")}`);
     return {
@@ -80,6 +105,7 @@ export async function deployFleet(scale) {
       operations: run.summary.created,
       rpc: run.summary.rpc,
       memory: memory.last && { ...memory.last, atStartMB: memory.first?.rssMB },
+      heap: readJson(heapReport),
     };
   } finally {
     memory.stop();
