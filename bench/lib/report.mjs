@@ -48,7 +48,7 @@ export function readmeSection(results) {
     START,
     "## Performance",
     "",
-    "Measured by `npm run bench` (about five minutes): the stand-in engine drives the real `@pulumi/pulumi`",
+    "Measured by `npm run bench` (about three minutes): the stand-in engine drives the real `@pulumi/pulumi`",
     "dynamic-provider host over gRPC against the sandbox, and every figure below comes from one run of it. Counts",
     "and ratios hold on any machine; absolute times were measured on",
     `${machineLabel(m)} (load average ${m.loadAverageAtStart.join(", ")} when the run began), on ${results.date.slice(0, 10)}.`,

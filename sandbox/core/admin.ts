@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { type ErrorFields, SandboxHttpError } from "./errors";
 import { type FaultInjector, faultSpecSchema } from "./faults";
-import type { RequestStats } from "./stats";
+import type { SandboxStats } from "./stats";
 
 /** Path prefix of the admin routes. */
 export const ADMIN_PREFIX = "/__sandbox/";
@@ -18,7 +18,7 @@ const ADMIN_BODY_LIMIT = 16 * 1024;
 
 /** What the admin routes act on. */
 export interface AdminTargets {
-  stats: RequestStats;
+  stats: { snapshot(): SandboxStats; reset(): void };
   faults: FaultInjector;
 }
 

@@ -98,6 +98,11 @@ export function createApp(options: CreateAppOptions): SandboxApp {
     ? new RateLimiter(options.rateLimit, options.clock ?? Date.now)
     : undefined;
   const states = new WeakMap<FastifyRequest, RequestState>();
+  /** The request counts with the rate limiter's peak: what `stats()` and `GET /__sandbox/stats` answer. */
+  const counts = {
+    snapshot: (): SandboxStats => ({ ...stats.snapshot(), peakRateWindow: limiter?.peak ?? 0 }),
+    reset: () => stats.reset(),
+  };
 
   const sendError = (reply: FastifyReply, status: number, message: string, fields?: ErrorFields) =>
     reply
@@ -160,7 +165,7 @@ export function createApp(options: CreateAppOptions): SandboxApp {
     if (isAdminUrl(request.url)) {
       state.admin = true;
       state.route = UNMATCHED;
-      state.route = await handleAdmin(request, reply, { stats, faults });
+      state.route = await handleAdmin(request, reply, { stats: counts, faults });
       return reply;
     }
     const { method } = request;
@@ -237,7 +242,7 @@ export function createApp(options: CreateAppOptions): SandboxApp {
   const controls: SandboxControls = {
     name: options.name,
     faults,
-    stats: () => stats.snapshot(),
+    stats: counts.snapshot,
     resetStats: () => stats.reset(),
     setFaults: (spec) => {
       faults.apply(spec);

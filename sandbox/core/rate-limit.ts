@@ -34,6 +34,7 @@ const SWEEP_THRESHOLD = 1_000;
  */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
+  private peakCount = 0;
 
   /** @param clock Milliseconds since the epoch. @default Date.now */
   constructor(
@@ -55,7 +56,10 @@ export class RateLimiter {
       this.windows.set(id, window);
     }
     const allowed = window.count < this.options.limit;
-    if (allowed) window.count++;
+    if (allowed) {
+      window.count++;
+      this.peakCount = Math.max(this.peakCount, window.count);
+    }
     const resetMs = window.startedAt + this.options.windowMs - now;
     return {
       allowed,
@@ -65,9 +69,15 @@ export class RateLimiter {
     };
   }
 
+  /** The most requests one credential had admitted within one window so far: the limit, when it was reached. */
+  get peak(): number {
+    return this.peakCount;
+  }
+
   /** Forgets every window, as if no request had been made. */
   reset(): void {
     this.windows.clear();
+    this.peakCount = 0;
   }
 
   private sweep(now: number): void {

@@ -8,6 +8,8 @@ export interface SandboxStats {
   total: number;
   /** Requests refused by the rate limiter (not injected 429 bursts). */
   rateLimited: number;
+  /** The most requests one credential had admitted in one rate-limit window (0 without a limit). */
+  peakRateWindow: number;
 }
 
 /** Mutable counters behind {@link SandboxStats}. */
@@ -30,7 +32,7 @@ export class RequestStats {
   }
 
   /** A copy of the counts, safe to keep and compare. */
-  snapshot(): SandboxStats {
+  snapshot(): Omit<SandboxStats, "peakRateWindow"> {
     const requests: SandboxStats["requests"] = {};
     for (const [route, byStatus] of this.requests) requests[route] = Object.fromEntries(byStatus);
     return { requests, total: this.total, rateLimited: this.rateLimited };

@@ -123,9 +123,10 @@ describe("createApp", () => {
       requests: { "GET /items": { "200": 2, "401": 1 }, "GET /items/:id": { "404": 1 } },
       total: 4,
       rateLimited: 0,
+      peakRateWindow: 0,
     });
     demo.app.sandbox.resetStats();
-    expect(demo.app.sandbox.stats()).toEqual({ requests: {}, total: 0, rateLimited: 0 });
+    expect(demo.app.sandbox.stats()).toEqual({ requests: {}, total: 0, rateLimited: 0, peakRateWindow: 0 });
   });
 });
 
@@ -135,7 +136,12 @@ describe("admin routes", () => {
     await call(demo.server.origin, "GET", "/items", { headers: jsonWith(TOKEN) });
     const stats = await call(demo.server.origin, "GET", "/__sandbox/stats");
     expect(stats.status).toBe(200);
-    expect(stats.body).toEqual({ requests: { "GET /items": { "200": 1 } }, total: 1, rateLimited: 0 });
+    expect(stats.body).toEqual({
+      requests: { "GET /items": { "200": 1 } },
+      total: 1,
+      rateLimited: 0,
+      peakRateWindow: 0,
+    });
     const reset = await call(demo.server.origin, "POST", "/__sandbox/stats/reset");
     expect(reset.status).toBe(204);
     expect(demo.app.sandbox.stats().total).toBe(0);

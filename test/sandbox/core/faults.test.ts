@@ -52,6 +52,8 @@ describe("rate limiter", () => {
     expect(demo.app.sandbox.stats()).toMatchObject({
       rateLimited: 2,
       requests: { "GET /items": { "200": 4, "429": 2 } },
+      // Two admitted in the first window of TOKEN: the most any credential had in one window.
+      peakRateWindow: 2,
     });
   });
 
