@@ -3,6 +3,7 @@
  * by route template, per-credential rate limiting, fault injection and the `/__sandbox/` admin routes.
  */
 import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import formbody from "@fastify/formbody";
@@ -21,6 +22,12 @@ import { RequestStats, type SandboxStats } from "./stats";
 /** Route label of requests that matched no route, in logs, stats and fault matches. */
 export const UNMATCHED = "<unmatched>";
 
+/**
+ * Method label, in logs and stats, of requests the HTTP parser refused (raw bytes in the target, a malformed
+ * header): their method is never read from bytes that failed to parse.
+ */
+export const UNPARSED = "<unparsed>";
+
 /** Default request body limit: 128 KiB, the documented limit of the strictest of the three APIs. */
 export const DEFAULT_BODY_LIMIT = 128 * 1024;
 
@@ -28,7 +35,10 @@ export const DEFAULT_BODY_LIMIT = 128 * 1024;
 export interface CreateAppOptions {
   /** API name, e.g. `"TensorDock"`; used in 500 messages. */
   name: string;
-  /** Builds this API's JSON error body; used for every error the core answers. */
+  /**
+   * Builds this API's JSON error body; used for every error the core answers, from a route's refusal down to
+   * a request the HTTP parser could not read.
+   */
   errorBody: ErrorBody;
   /** The credential a request presents (token, API key), or `undefined`; rate limits are kept per credential. */
   credentialOf: (request: FastifyRequest) => string | undefined;
@@ -110,21 +120,6 @@ export function createApp(options: CreateAppOptions): SandboxApp {
       .type(contentType)
       .send(errorBody(status, message, fields));
 
-  const app = Fastify({
-    // The core writes its own request log; fastify's would carry raw URLs, which may hold `?key=`.
-    logger: false,
-    bodyLimit,
-    // Closing must not wait for idle keep-alive connections of clients under test.
-    forceCloseConnections: true,
-    // Keys of up to 128 characters travel in paths; longer ones deserve the emulator's own 4xx.
-    routerOptions: { maxParamLength: 1024 },
-    frameworkErrors: (error, _request, reply) => {
-      const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
-      void sendError(reply, status, "the request URL is malformed");
-    },
-  });
-  void app.register(formbody, { bodyLimit });
-
   const stateOf = (request: FastifyRequest): RequestState => {
     let state = states.get(request);
     if (state === undefined) {
@@ -143,16 +138,81 @@ export function createApp(options: CreateAppOptions): SandboxApp {
     return state;
   };
 
+  /** Writes one request's log line and, unless it is an admin request, counts it. */
+  const account = (
+    label: string,
+    status: number | string,
+    ms: number,
+    counted: boolean,
+    rateLimited = false,
+  ) => {
+    if (counted) stats.record(label, status, rateLimited);
+    options.log?.(`${label} ${status} ${ms}ms`);
+  };
+
   /** Logs and counts a request exactly once, whatever way it ended. */
   const finish = (request: FastifyRequest, status: number | string) => {
     const state = stateOf(request);
     if (state.finished) return;
     state.finished = true;
-    if (!state.admin) stats.record(`${request.method} ${state.route}`, status, state.rateLimited);
-    options.log?.(
-      `${request.method} ${state.route} ${status} ${Math.round(performance.now() - state.start)}ms`,
-    );
+    const ms = Math.round(performance.now() - state.start);
+    account(`${request.method} ${state.route}`, status, ms, !state.admin, state.rateLimited);
   };
+
+  /** Answers an error thrown by a hook, a parser or a route (or refused before routing) in the API's format. */
+  const answerError = (error: unknown, reply: FastifyReply) => {
+    const described = describeError(error, bodyLimit);
+    if (described === undefined) {
+      options.onInternalError?.(error);
+      return sendError(reply, 500, `internal error in the ${options.name} sandbox`);
+    }
+    if (described.headers !== undefined) reply.headers(described.headers);
+    return sendError(reply, described.status, described.message, described.fields);
+  };
+
+  /**
+   * Answers a request Node's HTTP parser refused with the API's error body, then closes the connection (the
+   * parser cannot find where the next request would start). No request object exists; the time is unknown.
+   */
+  const answerUnparsed = (code: string, socket: Socket) => {
+    // A reset connection has nobody left to answer.
+    if (code === "ECONNRESET" || socket.destroyed) return;
+    const label = `${UNPARSED} ${UNMATCHED}`;
+    if (!socket.writable) {
+      account(label, "aborted", 0, true);
+      socket.destroy();
+      return;
+    }
+    const { status, message } = describeParserError(code);
+    account(label, status, 0, true);
+    const body = JSON.stringify(errorBody(status, message));
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
+      `Content-Type: ${contentType}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      "Connection: close",
+    ];
+    socket.end(`${head.join("\r\n")}\r\n\r\n${body}`, () => socket.destroy());
+  };
+
+  const app = Fastify({
+    // The core writes its own request log; fastify's would carry raw URLs, which may hold `?key=`.
+    logger: false,
+    bodyLimit,
+    // Closing must not wait for idle keep-alive connections of clients under test.
+    forceCloseConnections: true,
+    // Keys of up to 128 characters travel in paths; longer ones deserve the emulator's own 4xx.
+    routerOptions: { maxParamLength: 1024 },
+    // A URL fastify cannot route (bad percent-encoding, an overlong segment) is refused before any hook
+    // runs, so it is logged and counted here.
+    frameworkErrors: (error, request, reply) => {
+      void answerError(error, reply);
+      finish(request, reply.statusCode);
+    },
+    // Node's parser refuses the request before fastify sees it; answer on the socket, quoting none of it.
+    clientErrorHandler: (error, socket) => answerUnparsed(error.code, socket),
+  });
+  void app.register(formbody, { bodyLimit });
 
   const drop = (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
@@ -229,15 +289,7 @@ export function createApp(options: CreateAppOptions): SandboxApp {
 
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, "no such route"));
 
-  app.setErrorHandler((error, _request, reply) => {
-    const described = describeError(error, bodyLimit);
-    if (described === undefined) {
-      options.onInternalError?.(error);
-      return sendError(reply, 500, `internal error in the ${options.name} sandbox`);
-    }
-    if (described.headers !== undefined) reply.headers(described.headers);
-    return sendError(reply, described.status, described.message, described.fields);
-  });
+  app.setErrorHandler((error, _request, reply) => answerError(error, reply));
 
   const controls: SandboxControls = {
     name: options.name,
@@ -287,7 +339,29 @@ function describeError(
       return { status: 400, message: "the request body is not valid JSON" };
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return { status: 415, message: "unsupported content type; send application/json" };
+    case "FST_ERR_BAD_URL":
+      return { status: 400, message: "the request URL is malformed" };
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return { status: 414, message: "a path segment of the request URL is too long" };
     default:
       return { status: statusCode, message: STATUS_CODES[statusCode] ?? "client error" };
+  }
+}
+
+/**
+ * Status and message of a request Node's HTTP parser refused, by the parser's error code. The message names
+ * what kind of thing was wrong, never the bytes: they may hold a credential or a control character.
+ */
+function describeParserError(code: string): { status: number; message: string } {
+  switch (code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return { status: 408, message: "the request was not received in time" };
+    case "HPE_HEADER_OVERFLOW":
+      return { status: 431, message: "the request line and headers exceed the size limit" };
+    default:
+      return {
+        status: 400,
+        message: "the request is not valid HTTP/1.1: its request line, a header or its framing is malformed",
+      };
   }
 }

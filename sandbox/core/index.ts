@@ -10,6 +10,7 @@ export {
   type SandboxApp,
   type SandboxControls,
   UNMATCHED,
+  UNPARSED,
 } from "./app";
 export {
   type ErrorBody,

@@ -23,7 +23,14 @@ export {
 } from "./errors";
 export { RateLimiter, sharedRateLimiter } from "./rateLimiter";
 export { scrub } from "./redact";
-export { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS, HttpClient, realSleep, systemClock } from "./request";
+export {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_TIMEOUT_MS,
+  HttpClient,
+  pickTransportOptions,
+  realSleep,
+  systemClock,
+} from "./request";
 export { defaultDescribeError } from "./response";
 export { isIdempotent, RETRY_DEFAULTS, shouldRetry } from "./retry";
 export type {
@@ -39,4 +46,5 @@ export type {
   RequestOptions,
   RetryOptions,
   Sleep,
+  TransportOptions,
 } from "./types";

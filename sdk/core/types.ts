@@ -112,6 +112,23 @@ export interface HttpClientOptions {
   onRequest?: (event: RequestEvent) => void;
 }
 
+/**
+ * The `HttpClient` options a user of an API client sets through the client's own options; the one list both
+ * {@link TransportOptions} and `pickTransportOptions` are made from, so a new setting reaches all three clients.
+ */
+export const TRANSPORT_OPTION_KEYS = [
+  "timeoutMs",
+  "deadlineMs",
+  "retry",
+  "rateLimit",
+  "clock",
+  "sleep",
+  "onRequest",
+] as const;
+
+/** The transport settings a client accepts from its user; see {@link HttpClientOptions} for each. */
+export type TransportOptions = Pick<HttpClientOptions, (typeof TRANSPORT_OPTION_KEYS)[number]>;
+
 /** One call of `HttpClient.request`. */
 export interface RequestOptions<T> {
   method: HttpMethod;

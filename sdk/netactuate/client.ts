@@ -4,14 +4,7 @@
  * sent as JSON by default. The API key travels as a Bearer header, or as `?key=` when asked; either way it
  * never appears in an error, an event or a reported URL.
  */
-import {
-  type Clock,
-  HttpClient,
-  type RateLimitOptions,
-  type RequestEvent,
-  type RetryOptions,
-  type Sleep,
-} from "../core";
+import { HttpClient, pickTransportOptions, type RequestOptions, type TransportOptions } from "../core";
 import { describeNetActuateError, unwrapEnvelope } from "./envelope";
 import {
   collectionOf,
@@ -25,8 +18,11 @@ import {
 /** The production API. */
 export const NETACTUATE_DEFAULT_BASE_URL = "https://vapi2.netactuate.com/api";
 
-/** Options of {@link NetActuateClient}. */
-export interface NetActuateClientOptions {
+/**
+ * Options of {@link NetActuateClient}. NetActuate documents no rate limit, so `rateLimit` defaults to none of
+ * our own (the server's rate-limit headers are still honoured).
+ */
+export interface NetActuateClientOptions extends TransportOptions {
   /** Base URL including `/api`. @default "https://vapi2.netactuate.com/api" */
   baseUrl?: string;
   /** The account's API key (the account's IP allowlist must also admit the caller). */
@@ -35,18 +31,6 @@ export interface NetActuateClientOptions {
   auth?: "bearer" | "query";
   /** How request bodies are encoded; the vendor's SDKs send forms. @default "json" */
   bodyEncoding?: "json" | "form";
-  /** Per attempt. @default 30 s */
-  timeoutMs?: number;
-  /** Whole call, retries included. @default 120 s */
-  deadlineMs?: number;
-  /** @default 4 attempts, 250 ms base, 20 s cap */
-  retry?: Partial<RetryOptions>;
-  /** Client-side pacing; NetActuate documents no limit. @default undefined (none; server headers still honoured) */
-  rateLimit?: RateLimitOptions | false;
-  clock?: Clock;
-  sleep?: Sleep;
-  /** Called once per attempt with the method and templated path, never a URL or the key. */
-  onRequest?: (event: RequestEvent) => void;
 }
 
 /** Fields of a value to create or update. */
@@ -101,6 +85,7 @@ export class NetActuateClient {
   constructor(options: NetActuateClientOptions) {
     this.bodyEncoding = options.bodyEncoding ?? "json";
     this.http = new HttpClient({
+      ...pickTransportOptions(options),
       api: "NetActuate",
       baseUrl: options.baseUrl ?? NETACTUATE_DEFAULT_BASE_URL,
       auth:
@@ -109,100 +94,73 @@ export class NetActuateClient {
           : { kind: "bearer", token: options.apiKey },
       credentialHint: { config: "netactuate:apiKey", env: "NETACTUATE_API_KEY" },
       describeError: describeNetActuateError,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
-      ...(options.retry !== undefined ? { retry: options.retry } : {}),
-      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
-      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     });
-    const http = this.http;
+    // Every answer comes in the envelope, so every request opens it.
+    const request = <T>(call: Omit<RequestOptions<T>, "unwrap">) =>
+      this.http.request({ ...call, unwrap: unwrapEnvelope });
     const body = (fields: Record<string, string>) => ({ body: fields, bodyEncoding: this.bodyEncoding });
-    const unwrap = unwrapEnvelope;
     const valueBody = (f: NetActuateValueFields) => body({ secret_key: f.key, secret_value: f.value });
 
     this.lists = {
-      list: () =>
-        http.request({ method: "GET", path: LISTS, unwrap, response: collectionOf(secretListSchema) }),
+      list: () => request({ method: "GET", path: LISTS, response: collectionOf(secretListSchema) }),
       retrieve: (id) =>
-        http.request({
-          method: "GET",
-          path: LIST,
-          params: { secretList: id },
-          unwrap,
-          response: secretListSchema,
-        }),
+        request({ method: "GET", path: LIST, params: { secretList: id }, response: secretListSchema }),
       create: (fields = {}) =>
-        http.request({
+        request({
           method: "POST",
           path: LISTS,
           ...(fields.name !== undefined ? body({ name: fields.name }) : {}),
-          unwrap,
           response: secretListSchema,
         }),
       rename: (id, fields) =>
-        http.request({
+        request({
           method: "POST",
           path: LIST,
           params: { secretList: id },
           ...body({ name: fields.name }),
-          unwrap,
           response: secretListSchema,
         }),
       delete: (id) =>
-        http.request({
-          method: "DELETE",
-          path: LIST,
-          params: { secretList: id },
-          unwrap,
-          response: deletedSchema,
-        }),
+        request({ method: "DELETE", path: LIST, params: { secretList: id }, response: deletedSchema }),
     };
 
     this.values = {
-      listAll: () =>
-        http.request({ method: "GET", path: ALL_VALUES, unwrap, response: collectionOf(secretValueSchema) }),
+      listAll: () => request({ method: "GET", path: ALL_VALUES, response: collectionOf(secretValueSchema) }),
       list: (listId) =>
-        http.request({
+        request({
           method: "GET",
           path: VALUES,
           params: { secretList: listId },
-          unwrap,
           response: collectionOf(secretValueSchema),
         }),
       retrieve: (listId, id) =>
-        http.request({
+        request({
           method: "GET",
           path: VALUE,
           params: { secretList: listId, secretListValue: id },
-          unwrap,
           response: secretValueSchema,
         }),
       create: (listId, fields) =>
-        http.request({
+        request({
           method: "POST",
           path: VALUES,
           params: { secretList: listId },
           ...valueBody(fields),
-          unwrap,
           response: secretValueSchema,
         }),
       update: (listId, id, fields) =>
-        http.request({
+        request({
           method: "POST",
           path: VALUE,
           params: { secretList: listId, secretListValue: id },
           ...valueBody(fields),
-          unwrap,
           response: secretValueSchema,
         }),
       delete: (listId, id) =>
-        http.request({
+        request({
           method: "DELETE",
           path: VALUE,
           params: { secretList: listId, secretListValue: id },
-          unwrap,
           response: deletedSchema,
         }),
     };

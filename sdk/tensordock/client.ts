@@ -3,12 +3,11 @@
  * (the seed OpenAPI's `attributes` and the vendor docs' flat fields) and writes the type under both names.
  */
 import {
-  type Clock,
   type ErrorDescription,
   HttpClient,
-  type RequestEvent,
-  type RetryOptions,
-  type Sleep,
+  pickTransportOptions,
+  type RateLimitOptions,
+  type TransportOptions,
 } from "../core";
 import {
   createResponse,
@@ -28,26 +27,16 @@ export const TENSORDOCK_DEFAULT_BASE_URL = "https://dashboard.tensordock.com/api
 export const TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE = 100;
 
 /** Options of {@link TensorDockClient}; everything but the token has a default. */
-export interface TensorDockClientOptions {
+export interface TensorDockClientOptions extends TransportOptions {
   /** The organization's API token, sent as `Authorization: Bearer <token>`. */
   apiToken: string;
   /** @default "https://dashboard.tensordock.com/api/v2" */
   baseUrl?: string;
-  /** Per attempt. @default 30 s (see sdk/core) */
-  timeoutMs?: number;
-  /** Whole call, retries included. @default 120 s (see sdk/core) */
-  deadlineMs?: number;
-  /** @default 4 attempts with jittered backoff (see sdk/core) */
-  retry?: Partial<RetryOptions>;
   /**
    * Client-side pacing per (base URL, token), process-wide, or `false` for none.
    * @default 100 requests per minute: the vendor's published limit per organization
    */
-  rateLimit?: { requestsPerMinute: number } | false;
-  clock?: Clock;
-  sleep?: Sleep;
-  /** Called once per attempt with method, templated path, status and timing; never a URL, header or body. */
-  onRequest?: (event: RequestEvent) => void;
+  rateLimit?: RateLimitOptions | false;
 }
 
 /** What `create` sends. */
@@ -81,18 +70,13 @@ export class TensorDockClient {
 
   constructor(options: TensorDockClientOptions) {
     this.http = new HttpClient({
+      ...pickTransportOptions(options),
       api: "TensorDock",
       baseUrl: options.baseUrl ?? TENSORDOCK_DEFAULT_BASE_URL,
       auth: { kind: "bearer", token: options.apiToken },
       credentialHint: { config: "tensordock:apiToken", env: "TENSORDOCK_API_TOKEN" },
       rateLimit: options.rateLimit ?? { requestsPerMinute: TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE },
       describeError: describeTensorDockError,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
-      ...(options.retry !== undefined ? { retry: options.retry } : {}),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
-      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     });
   }
 

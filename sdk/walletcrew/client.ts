@@ -4,18 +4,18 @@
  */
 import { z } from "zod";
 import {
-  type Clock,
   defaultDescribeError,
   type ErrorDescription,
   HttpClient,
-  type RateLimitOptions,
-  type RequestEvent,
-  type RetryOptions,
-  type Sleep,
+  pickTransportOptions,
+  type TransportOptions,
 } from "../core";
 
-/** Options of {@link WalletCrewClient}. */
-export interface WalletCrewClientOptions {
+/**
+ * Options of {@link WalletCrewClient}. The Wallet Crew documents no rate limit, so `rateLimit` defaults to none
+ * of our own (a 429's Retry-After is still honoured).
+ */
+export interface WalletCrewClientOptions extends TransportOptions {
   /** Host of the API, e.g. `https://app.neostore.cloud` (the client adds `/api/{tenantId}/…`). */
   baseUrl: string;
   /** A tenant-scoped API key, or an OAuth2 access token with `auth: "bearer"`. */
@@ -27,17 +27,6 @@ export interface WalletCrewClientOptions {
    * @default "api-key"
    */
   auth?: "api-key" | "bearer";
-  /** Per attempt. @default 30 s */
-  timeoutMs?: number;
-  /** Whole call, retries included. @default 120 s */
-  deadlineMs?: number;
-  /** @default 4 attempts, 250 ms base, 20 s cap */
-  retry?: Partial<RetryOptions>;
-  /** Client-side pacing. @default none (The Wallet Crew documents no limit; a 429's Retry-After is still honoured) */
-  rateLimit?: RateLimitOptions | false;
-  clock?: Clock;
-  sleep?: Sleep;
-  onRequest?: (event: RequestEvent) => void;
 }
 
 /** A value to store, with its optional validity period (ISO 8601 date-times with an offset). */
@@ -96,6 +85,7 @@ export class WalletCrewClient {
   constructor(options: WalletCrewClientOptions) {
     this.tenantId = options.tenantId;
     this.http = new HttpClient({
+      ...pickTransportOptions(options),
       api: "The Wallet Crew",
       baseUrl: options.baseUrl,
       auth:
@@ -104,13 +94,6 @@ export class WalletCrewClient {
           : { kind: "header", name: "X-API-KEY", value: options.apiKey },
       credentialHint: { config: "walletcrew:apiKey", env: "WALLETCREW_API_KEY" },
       describeError: describeProblem,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
-      ...(options.retry !== undefined ? { retry: options.retry } : {}),
-      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
-      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     });
   }
 

@@ -19,11 +19,6 @@ export interface Row {
   name: string;
   request: RawRequest;
   status: number;
-  /**
-   * `"parser"`: refused by the HTTP server's request parser before any route runs, so the body is the HTTP
-   * framework's JSON error, not the API's own format (see the report). @default "api"
-   */
-  answeredBy?: "api" | "parser";
 }
 
 /** The result of one row. */
@@ -74,20 +69,18 @@ function pathKeyRows(
     get("Unicode look-alike of a real key", lookAlikeOf(real), status.malformed, "DELETE"),
     get("__proto__", "__proto__", status.missing),
     get("constructor", "constructor", status.missing),
-    // Raw bytes that no client library would send: the server's HTTP parser refuses them.
+    // Raw bytes that no client library would send: the server's HTTP parser refuses them, in the API's format.
     {
       kind: "key",
       name: "GET raw CR in the request target",
       request: { method: "GET", path: `${item("a\rb")}`, headers },
       status: 400,
-      answeredBy: "parser",
     },
     {
       kind: "key",
       name: "GET raw NUL in the request target",
       request: { method: "GET", path: `${item("a\u0000b")}`, headers },
       status: 400,
-      answeredBy: "parser",
     },
   ];
 }
@@ -396,7 +389,7 @@ function netactuateRows(c: TableContext["netactuate"]): Row[] {
     ...pathKeyRows((id) => `${values}/${id}`, String(c.valueId), auth, {
       missing: 404,
       malformed: 404,
-    }).filter((r) => r.answeredBy !== "parser"),
+    }),
     {
       kind: "key",
       name: "GET list id -1",
@@ -515,14 +508,6 @@ function errorOf(api: TableApi, response: RawResponse): { message: string; statu
   return { message: String(body.message ?? ""), status: body.code };
 }
 
-/** The message and status of the HTTP framework's own JSON error (`{statusCode, error, message}`). */
-function parserErrorOf(response: RawResponse): { message: string; status: unknown } | string {
-  const body = response.json as Record<string, unknown> | undefined;
-  if (body === undefined || typeof body !== "object" || body === null)
-    return `body is not JSON: ${response.text.slice(0, 80)}`;
-  return { message: `${String(body.error ?? "")}: ${String(body.message ?? "")}`, status: body.statusCode };
-}
-
 /** Sends one row and judges the answer: the status, then the clarity and safety of the body. */
 export async function runRow(
   api: TableApi,
@@ -534,7 +519,7 @@ export async function runRow(
   const fail = (problem: string): RowOutcome => ({ row, status: response.status, problem });
   if (response.status !== row.status)
     return fail(`status ${response.status}, expected ${row.status}: ${response.text.slice(0, 160)}`);
-  const error = row.answeredBy === "parser" ? parserErrorOf(response) : errorOf(api, response);
+  const error = errorOf(api, response);
   if (typeof error === "string") return fail(error);
   if (error.message.length < 8) return fail(`unclear message "${error.message}"`);
   if (error.status !== response.status)
