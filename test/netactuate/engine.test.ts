@@ -131,8 +131,9 @@ describe("secret lists and values through the engine and the sandbox", () => {
     const summary = await stack.run("up", spec());
     expect(summary).toMatchObject({ created: 4, failed: 0 });
     expect(stack.contents()).toEqual({ "app-a": ["KEY_ONE", "KEY_TWO"], "app-b": [] });
-    const ids = stack.sandbox.lists().map((l) => String(l.id));
-    expect(summary.outputs.listIds).toEqual({ listA: ids[0], listB: ids[1] });
+    // The two lists are created concurrently: their ids follow whichever POST arrived first.
+    const idOf = (name: string) => String(stack.sandbox.lists().find((l) => l.name === name)?.id);
+    expect(summary.outputs.listIds).toEqual({ listA: idOf("app-a"), listB: idOf("app-b") });
 
     expect(summary.outputs.references).toEqual({ one: "${{secret.KEY_ONE}}", two: "${{secret.KEY_TWO}}" });
     expect(summary.outputs.secretValues).toBe("[secret]");
