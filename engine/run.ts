@@ -196,6 +196,14 @@ export class Run {
     this.log(`! ${message}`);
   }
 
+  /**
+   * Throws once the run is cancelled (`EngineOptions.signal`): each operation calls it as it takes its slot,
+   * so none starts after a cancel while those in flight finish and are recorded.
+   */
+  private startOrCancel(): void {
+    if (this.o.signal?.aborted) throw new StepError("not started: the run was cancelled");
+  }
+
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inflight.add(promise);
     void promise.finally(() => this.inflight.delete(promise)).catch(() => undefined);
@@ -270,6 +278,7 @@ export class Run {
         const live = this.live(m.urn);
         const op: OperationKind = live ? "update" : m.options.importId ? "import" : "create";
         try {
+          this.startOrCancel();
           return await this.step(m, live);
         } catch (error) {
           return { kind: "failed", seq: m.seq, message: this.failed(op, m, error) };
@@ -413,6 +422,7 @@ export class Run {
       this.limiter.run(async (): Promise<EngineReply> => {
         if (this.preview) return this.resolved(m.seq, "", {}, []);
         try {
+          this.startOrCancel();
           const host = await this.providerHost();
           const read = await host.read(m.id, m.urn, {}, m.inputs);
           if (!read.id) throw new StepError(`resource '${m.id}' does not exist`);
@@ -461,6 +471,7 @@ export class Run {
         }
         return this.limiter.run(async () => {
           try {
+            this.startOrCancel();
             if (!this.preview) {
               await this.deleteRemote(entry);
               this.swap(entry);
@@ -491,6 +502,7 @@ export class Run {
   async refreshOne(entry: ResourceState): Promise<void> {
     await this.limiter.run(async () => {
       try {
+        this.startOrCancel();
         const host = await this.providerHost();
         const read = await host.read(entry.id, entry.urn, entry.outputs, entry.inputs);
         if (!read.id) {

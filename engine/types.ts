@@ -19,6 +19,11 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Receives the provider host's own output (stderr, and stdout after its port). */
   hostLog?: (line: string) => void;
+  /**
+   * Cancels the run gracefully, as a first Ctrl-C cancels `pulumi up`: operations in flight finish and are
+   * written to the state, none starts after it, and the run ends with each one not started as a failure.
+   */
+  signal?: AbortSignal;
   /** Called once the provider host runs, e.g. to kill it in a test. */
   onHost?: (host: ProviderHost) => void;
 }
