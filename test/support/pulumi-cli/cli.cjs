@@ -13,6 +13,7 @@
  * a second one exits at once.
  */
 "use strict";
+/* global AbortController */
 const { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
 const path = require("node:path");
 
@@ -246,8 +247,9 @@ function resourcesBlock(command, summary, stackIsNew) {
   if (summary.updated + summary.drifted)
     rows.push(`~ ${summary.updated + summary.drifted} ${word("updated", "update")}`);
   if (summary.replaced) rows.push(`+-${summary.replaced} ${word("replaced", "replace")}`);
-  if (summary.deleted + summary.dropped)
-    rows.push(`- ${summary.deleted + summary.dropped} ${word("deleted", "delete")}`);
+  // Like the CLI, destroy also deletes the stack resource itself.
+  const deleted = summary.deleted + summary.dropped + (command === "destroy" ? 1 : 0);
+  if (deleted) rows.push(`- ${deleted} ${word("deleted", "delete")}`);
   const unchanged = summary.unchanged + (stackIsNew || command === "destroy" ? 0 : 1);
   if (unchanged) rows.push(`${unchanged} unchanged`);
   return `Resources:\n${rows.map((r) => `    ${r}`).join("\n")}\n`;
