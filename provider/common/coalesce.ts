@@ -45,7 +45,8 @@ interface Entry {
   failed: boolean;
 }
 
-function envNumber(name: string, fallback: number): number {
+/** A non-negative number from the environment, or `fallback` when unset, empty or not such a number. */
+export function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   const value = raw === undefined || raw === "" ? Number.NaN : Number(raw);
   return Number.isFinite(value) && value >= 0 ? value : fallback;

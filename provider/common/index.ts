@@ -2,3 +2,4 @@ export * from "./check";
 export * from "./config";
 export * from "./outputs";
 export * from "./coalesce";
+export * from "./notice";

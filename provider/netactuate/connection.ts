@@ -11,6 +11,7 @@ import {
   MissingCredentialError,
   recordConfig,
   resolveSetting,
+  waitNotice,
 } from "../common";
 import type { Connection } from "./schemas";
 
@@ -67,6 +68,7 @@ export function sessionFor(connection: Connection | string | undefined): Session
       baseUrl,
       apiKey,
       ...(Number.isFinite(rpm) && rpm > 0 ? { rateLimit: { requestsPerMinute: rpm } } : {}),
+      onWait: waitNotice,
     });
     clients.set(key, client);
   }

@@ -14,6 +14,7 @@ import {
   MissingCredentialError,
   recordConfig,
   resolveSetting,
+  waitNotice,
 } from "../common";
 
 const API_TOKEN = { configKey: "tensordock:apiToken", envVar: "TENSORDOCK_API_TOKEN" } as const;
@@ -120,6 +121,7 @@ export function clientFor(resolved: ResolvedConnection): TensorDockClient {
       baseUrl: resolved.baseUrl,
       rateLimit:
         resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
+      onWait: waitNotice,
     });
     clients.set(key, client);
   }

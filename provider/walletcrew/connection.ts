@@ -3,7 +3,7 @@
  * Nothing here is captured by the provider object, so no credential reaches the serialized provider.
  */
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import { accountKey, MissingCredentialError, resolveSetting, UNKNOWN } from "../common";
+import { accountKey, MissingCredentialError, resolveSetting, UNKNOWN, waitNotice } from "../common";
 import { sleep } from "./clock";
 import type { Connection } from "./schema";
 
@@ -58,7 +58,14 @@ export function clientFor(
   connection: Connection | typeof UNKNOWN | undefined,
 ): WalletCrewClient {
   const { apiKey, baseUrl } = resolve(connection);
-  return new WalletCrewClient({ baseUrl, apiKey, tenantId, rateLimit: rateLimit(), sleep });
+  return new WalletCrewClient({
+    baseUrl,
+    apiKey,
+    tenantId,
+    rateLimit: rateLimit(),
+    sleep,
+    onWait: waitNotice,
+  });
 }
 
 /**

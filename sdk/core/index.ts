@@ -43,6 +43,7 @@ export type {
   HttpMethod,
   RateLimitOptions,
   RequestEvent,
+  WaitEvent,
   RequestOptions,
   RetryOptions,
   Sleep,

@@ -48,7 +48,7 @@ export class RateLimiter {
   private serverWindow: { limit: number; ms: number } | undefined;
   /** Number of requests let through so far; each gets the next number. */
   private sent = 0;
-  private readonly waiting: Array<(sequence: number) => void> = [];
+  private readonly waiting: Array<{ release: (sequence: number) => void; onWait?: WaitListener }> = [];
   private draining = false;
   /** True until the first answer (or failure) of any request: until then only one is let through. */
   private probing: boolean;
@@ -81,10 +81,13 @@ export class RateLimiter {
     return this.sent;
   }
 
-  /** Resolves when a request may be sent, with its sequence number (pass it to `observe`). */
-  acquire(): Promise<number> {
+  /**
+   * Resolves when a request may be sent, with its sequence number (pass it to `observe`). `onWait` hears of
+   * each wait the queue makes while this request is first in it, with the wait and what causes it.
+   */
+  acquire(onWait?: WaitListener): Promise<number> {
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
+      this.waiting.push(onWait === undefined ? { release: resolve } : { release: resolve, onWait });
       if (!this.draining) void this.drain();
     });
   }
@@ -144,6 +147,19 @@ export class RateLimiter {
     return Math.max(wait, this.holdMs(now));
   }
 
+  /** What holds the queue now, for a person: the server's window when it holds, else our own pace. */
+  private causeOfWait(): string {
+    if (this.holdMs(this.clock.now()) > 0) {
+      const window = this.serverWindow;
+      return window === undefined
+        ? "rate limit (the server's window is spent)"
+        : `rate limit ${window.limit} per ${Math.max(1, Math.round(window.ms / 1000))} s (the server's window is spent)`;
+    }
+    return this.intervalMs === undefined
+      ? "rate limit"
+      : `rate limit ${Math.round(MINUTE / this.intervalMs)}/min`;
+  }
+
   /** Resolves on the first answer, or after a second of real time (a probe must never stall the queue). */
   private firstAnswer(): Promise<void> {
     return new Promise((resolve) => {
@@ -177,17 +193,25 @@ export class RateLimiter {
         }
         const wait = this.delayMs(this.clock.now());
         if (wait > 0) {
+          try {
+            next.onWait?.(wait, this.causeOfWait());
+          } catch {
+            // A listener must not stall the queue.
+          }
           await this.sleep(wait);
           continue;
         }
         this.waiting.shift();
-        next(this.take(this.clock.now()));
+        next.release(this.take(this.clock.now()));
       }
     } finally {
       this.draining = false;
     }
   }
 }
+
+/** Hears of a wait of the rate-limit queue: how long, and what causes it ("rate limit 100/min"). */
+export type WaitListener = (waitMs: number, cause: string) => void;
 
 const registry = new Map<string, RateLimiter>();
 

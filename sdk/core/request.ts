@@ -41,6 +41,12 @@ export const DEFAULT_DEADLINE_MS = 120_000;
 /** setTimeout fires at once beyond this; longer sleeps are cut to it (every waiter re-checks the time). */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** What a retry waits for, for a person: the status, or the kind of failure (never a body or a value). */
+function retryCause(error: SecretstackError): string {
+  if (error.status === 429) return "rate limit (answered 429)";
+  return error.status === undefined ? `retry after ${error.name}` : `retry after ${error.status}`;
+}
+
 /** The default sleep: a real timer. */
 export const realSleep: Sleep = (ms) =>
   new Promise((resolve) => {
@@ -134,7 +140,10 @@ export class HttpClient {
     let last: SecretstackError | undefined;
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1) this.refuseLongHold(endpoint);
-      const sequence = this.limiter === undefined ? 0 : await this.limiter.acquire();
+      const sequence =
+        this.limiter === undefined
+          ? 0
+          : await this.limiter.acquire((waitMs, cause) => this.emitWait(endpoint, waitMs, cause));
       const started = this.clock.now();
       // Counted from the first attempt: time queued behind our own limiter is pacing, not failure.
       deadlineAt ??= started + this.deadlineMs;
@@ -168,6 +177,7 @@ export class HttpClient {
       const wait = retryDelayMs(attempt, this.retry, serverAskedMs(error.status, outcome.headers, now));
       // The deadline bounds the whole call: a wait that would pass it ends the call with the last error.
       if (now + wait >= deadlineAt) throw error;
+      this.emitWait(endpoint, wait, retryCause(error));
       await this.sleep(wait);
     }
   }
@@ -240,6 +250,17 @@ export class HttpClient {
         : "check the network (and, for NetActuate, the account's IP allowlist)";
     const message = `${target}: could not complete the request (${code}); ${todo}${gaveUp}`;
     return new ConnectionError(message, { ...init, requestSent: result.requestSent, code: result.code });
+  }
+
+  private emitWait(endpoint: Endpoint, waitMs: number, cause: string): void {
+    const listener = this.options.onWait;
+    if (listener === undefined) return;
+    const message = `${endpoint.api} ${cause}: waiting ${Math.max(1, Math.ceil(waitMs / 1000))} s`;
+    try {
+      listener({ api: endpoint.api, method: endpoint.method, path: endpoint.path, cause, waitMs, message });
+    } catch {
+      // A listener must not change the outcome of a request.
+    }
   }
 
   private emit<T>(

@@ -70,6 +70,22 @@ export interface RequestEvent {
   error?: string;
 }
 
+/**
+ * A request about to wait before it is sent: behind the rate limit (our pace or the server's window), or
+ * before a retry (the server's `Retry-After`, or the backoff after a failure). `message` is safe text for a
+ * person: "TensorDock rate limit 100/min: waiting 41 s".
+ */
+export interface WaitEvent {
+  api: ApiName;
+  method: string;
+  /** The templated path, e.g. `/secrets/{id}`. */
+  path: string;
+  /** What the request waits for, e.g. "rate limit 100/min", "retry after 429 (Retry-After 30 s)". */
+  cause: string;
+  waitMs: number;
+  message: string;
+}
+
 /** What an API-specific error reader may extract from an error body: safe text only. */
 export interface ErrorDescription {
   /** Overrides the HTTP status when the body says better (e.g. a 422 that means "not found"). */
@@ -110,6 +126,11 @@ export interface HttpClientOptions {
   describeError?: (status: number, body: unknown) => ErrorDescription | undefined;
   /** Called once per attempt; exceptions it throws are ignored. */
   onRequest?: (event: RequestEvent) => void;
+  /**
+   * Called before a request waits: for every retry wait, and for each wait of the rate-limit queue when this
+   * request is first in it (one call per wait, not per queued request). Exceptions it throws are ignored.
+   */
+  onWait?: (event: WaitEvent) => void;
 }
 
 /**
@@ -124,6 +145,7 @@ export const TRANSPORT_OPTION_KEYS = [
   "clock",
   "sleep",
   "onRequest",
+  "onWait",
 ] as const;
 
 /** The transport settings a client accepts from its user; see {@link HttpClientOptions} for each. */
