@@ -52,6 +52,12 @@ const USAGE = `usage: npm start [-- up|preview|refresh|destroy|reset [PULUMI ARG
 
 Arguments after the verb go to the Pulumi CLI (for example: npm start -- preview --diff).`;
 
+/** The way forward when the sandbox holds objects the local stack's state does not know. */
+const LOST_STATE_HINT =
+  "\nIf an error above says an object already exists, the sandbox holds objects this stack's state does not " +
+  "know (the state was deleted, or is new). Run `npm start -- reset` to delete them with the sandbox data and " +
+  "start over.\n";
+
 /** A path relative to the project when it is inside it, absolute otherwise. */
 function displayPath(p: string): string {
   const relative = path.relative(root, p);
@@ -175,6 +181,7 @@ async function withCli(verb: Verb, extra: string[], env: NodeJS.ProcessEnv): Pro
   const selected = await runPulumi(["stack", "select", STACK, "--create", "--non-interactive"], cliEnv);
   if (selected.code !== 0 || stop.signal) return selected.code;
   const run = await runPulumi(cliArgs(verb === "reset" ? "destroy" : verb, extra), cliEnv);
+  if (run.code !== 0 && verb === "up" && !stop.signal) process.stderr.write(LOST_STATE_HINT);
   if (run.code !== 0 || stop.signal || verb !== "up") return run.code;
   process.stdout.write("\nStack outputs (secrets hidden):\n");
   const outputs = await runPulumi(["stack", "output", "--stack", STACK], cliEnv, true);
@@ -205,10 +212,7 @@ async function withEngine(verb: Verb, extra: string[], env: Record<string, strin
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof DeploymentError && /already exists/.test(error.message) && verb === "up") {
-      process.stderr.write(
-        "The sandbox holds objects that this stack's state does not know (the state was deleted, or is new). " +
-          "Run `npm start -- reset` to delete them with the sandbox data and start over.\n",
-      );
+      process.stderr.write(LOST_STATE_HINT);
     }
     return 1;
   }

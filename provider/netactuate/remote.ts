@@ -54,8 +54,9 @@ export async function listByName(session: Session, name: string): Promise<NetAct
 export function keyTakenError(key: string, existing: NetActuateSecretValue): Error {
   return new Error(
     `key "${key}" already exists in the NetActuate account (value ${existing.id} in list ${existing.listId}) but ` +
-      `not in this stack; keys are unique across the account. Adopt it with the resource option ` +
-      `{ import: "${existing.id}" } (declare the same listId, key and value), or choose another key`,
+      `not in this stack's state; keys are unique across the account. If it is this stack's (its state was lost, ` +
+      `or is new), adopt it with the import resource option { import: "${existing.id}" } (declare the same ` +
+      "listId, key and value); otherwise choose another key",
   );
 }
 
@@ -63,8 +64,9 @@ export function keyTakenError(key: string, existing: NetActuateSecretValue): Err
 export function nameTakenError(name: string, existing: NetActuateSecretList): Error {
   return new Error(
     `a secret list named "${name}" already exists in the NetActuate account (list ${existing.id}) but not in ` +
-      `this stack; list names are unique across the account. Adopt it with the resource option ` +
-      `{ import: "${existing.id}" }, or choose another name`,
+      `this stack's state; list names are unique across the account. If it is this stack's (its state was lost, ` +
+      `or is new), adopt it with the import resource option { import: "${existing.id}" }; otherwise choose ` +
+      "another name",
   );
 }
 

@@ -121,9 +121,10 @@ const provider = {
       const existed = (await client.list()).includes(args.key);
       if (existed && args.adopt !== true) {
         throw new Error(
-          `the key ${args.key} already exists in tenant ${args.tenantId}, and this stack does not manage it. ` +
-            "Set adopt: true to take it over (its value and validity are overwritten), or adopt it unchanged " +
-            `with the import resource option (import: "${id}")`,
+          `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
+            `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
+            `option (import: "${id}"), or set adopt: true to take it over (its value and validity are ` +
+            "overwritten); otherwise choose another key",
         );
       }
       try {
