@@ -41,7 +41,8 @@ const adopted: { sshKeyId: string; tenantSecretId: string; secretListId: string 
 const SPECS: ExampleSpec[] = [
   { name: "quickstart", firstUp: { created: 6 } },
   { name: "tensordock-gpu-fleet", firstUp: { created: 2 } },
-  { name: "walletcrew-rotation", firstUp: { created: 2 } },
+  // One tenant, the sandbox's (WALLETCREW_TENANT_ID): a second one only when configured.
+  { name: "walletcrew-rotation", firstUp: { created: 1 } },
   { name: "netactuate-cloud-init", firstUp: { created: 3 } },
   {
     name: "import-existing",

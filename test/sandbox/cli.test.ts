@@ -2,81 +2,24 @@
  * The `secretstack-sandbox` command as users run it: the built dist/sandbox/cli.js in its own Node process,
  * talked to over loopback with the sdk clients.
  */
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Readable } from "node:stream";
+import { parseEnv } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { SandboxEndpoints } from "../../sandbox";
 import { NetActuateClient } from "../../sdk";
+import { CliRun, SANDBOX_CLI } from "../support/cliSandbox";
 import { canary, findLeak, readTree } from "../support/leaks";
-import { REPO_ROOT } from "../support/process";
+import { runProcess } from "../support/process";
 import { canaryCredentials, sandboxClients, sandboxContents } from "../support/sandbox";
 
-const CLI = path.join(REPO_ROOT, "dist", "sandbox", "cli.js");
 const work = mkdtempSync(path.join(tmpdir(), "secretstack-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** One run of the CLI: its output so far, the JSON line once printed, and how it exited. */
-class CliRun {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  stdout = "";
-  stderr = "";
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The first stdout line, parsed; rejects if the process exits before printing one. */
-  readonly ready: Promise<SandboxEndpoints>;
-
-  constructor(args: string[], env: Record<string, string> = {}) {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    if (!("SECRETSTACK_SANDBOX_KEY" in env)) delete childEnv.SECRETSTACK_SANDBOX_KEY;
-    this.child = spawn(process.execPath, [CLI, ...args], {
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout.setEncoding("utf8");
-    this.child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      this.stderr += chunk;
-    });
-    this.exited = new Promise((resolve) =>
-      this.child.once("exit", (code, signal) => resolve({ code, signal })),
-    );
-    this.ready = new Promise((resolve, reject) => {
-      this.child.stdout.on("data", (chunk: string) => {
-        const before = this.stdout;
-        this.stdout += chunk;
-        if (!before.includes("\n") && this.stdout.includes("\n")) {
-          resolve(JSON.parse(this.stdout.slice(0, this.stdout.indexOf("\n"))) as SandboxEndpoints);
-        }
-      });
-      void this.exited.then(({ code }) =>
-        reject(new Error(`the sandbox exited (${code}) before it was ready: ${this.stderr}`)),
-      );
-    });
-    this.ready.catch(() => undefined);
-    running.add(this);
-  }
-
-  /** Sends `signal` and resolves with the exit code. */
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    this.child.kill(signal);
-    const { code } = await this.exited;
-    running.delete(this);
-    return code;
-  }
-}
-
-const running = new Set<CliRun>();
-afterEach(async () => {
-  // A failed test may leave its sandbox running; end exactly the processes this file started.
-  for (const run of running) {
-    run.child.kill("SIGKILL");
-    await run.exited;
-  }
-  running.clear();
-});
+afterEach(() => CliRun.killAll());
 
 function listen(port: number): Promise<Server | undefined> {
   return new Promise((resolve) => {
@@ -258,5 +201,136 @@ describe("secretstack-sandbox", () => {
     secrets.push(...Object.values(credentials.walletcrewKeys));
     expect(findLeak(run.stderr, secrets)).toBe(undefined);
     expect(findLeak(readTree(dataDir), secrets)).toBe(undefined);
+  });
+});
+
+/** What `bash` sees after `set -a; . FILE; set +a`: the value of each of `names`. */
+async function sourcedByBash(file: string, names: readonly string[]): Promise<Record<string, string>> {
+  const script = 'set -a; . "$1"; set +a; shift; for n in "$@"; do printf "%s=%s\\0" "$n" "${!n}"; done';
+  const result = await runProcess("bash", ["-c", script, "_", file, ...names]);
+  expect(result.code).toBe(0);
+  return Object.fromEntries(
+    result.stdout
+      .split("\0")
+      .filter((entry) => entry !== "")
+      .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+  );
+}
+
+/** The variables of an env file, by the names the resources read, for a sandbox's endpoints. */
+function variablesOf(endpoints: SandboxEndpoints): Record<string, string> {
+  return {
+    TENSORDOCK_BASE_URL: endpoints.tensordock.baseUrl,
+    TENSORDOCK_API_TOKEN: endpoints.tensordock.apiToken,
+    WALLETCREW_BASE_URL: endpoints.walletcrew.baseUrl,
+    WALLETCREW_API_KEY: endpoints.walletcrew.apiKey,
+    WALLETCREW_TENANT_ID: endpoints.walletcrew.tenantId,
+    NETACTUATE_BASE_URL: endpoints.netactuate.baseUrl,
+    NETACTUATE_API_KEY: endpoints.netactuate.apiKey,
+  };
+}
+
+describe("secretstack-sandbox --write-env", () => {
+  it("writes the file, whole and mode 0600, before the JSON line; bash and dotenv read the printed settings", async () => {
+    const dir = mkdtempSync(path.join(work, "env-"));
+    const file = path.join(dir, "sandbox.env");
+    const run = new CliRun(["--quiet", "--write-env", file]);
+    const endpoints = await run.ready;
+    // Read the moment the JSON line arrives: the file must already be complete.
+    const text = readFileSync(file, "utf8");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(["sandbox.env"]); // no temporary file left beside it
+    const expected = { ...variablesOf(endpoints), SECRETSTACK_SANDBOX_PID: String(run.child.pid) };
+    expect(parseEnv(text)).toEqual(expected);
+    expect(await sourcedByBash(file, Object.keys(expected))).toEqual(expected);
+    expect(run.stdout.split("\n")).toEqual([JSON.stringify(endpoints), ""]);
+    expect(await run.stop()).toBe(0);
+  });
+
+  it("quotes every value for the shell, so quotes, $, backticks and spaces in a credential stay as they are", async () => {
+    const apiKey = `it's "$HOME" \`id\` \\ $(id) a key`;
+    const configFile = path.join(work, "quoting.json");
+    writeFileSync(configFile, JSON.stringify({ netactuateApiKeys: [apiKey] }));
+    const file = path.join(mkdtempSync(path.join(work, "env-")), "sandbox.env");
+    const run = new CliRun(["--quiet", "--config", configFile, "--write-env", file]);
+    const endpoints = await run.ready;
+    expect(endpoints.netactuate.apiKey).toBe(apiKey);
+    expect(await sourcedByBash(file, ["NETACTUATE_API_KEY", "WALLETCREW_TENANT_ID"])).toEqual({
+      NETACTUATE_API_KEY: apiKey,
+      WALLETCREW_TENANT_ID: "demo",
+    });
+    expect(await run.stop()).toBe(0);
+  });
+
+  it("refuses a credential with a line break, naming the variable but not the value, and writes nothing", async () => {
+    const apiKey = canary("line\nbreak");
+    const configFile = path.join(work, "linebreak.json");
+    writeFileSync(configFile, JSON.stringify({ netactuateApiKeys: [apiKey] }));
+    const dir = mkdtempSync(path.join(work, "env-"));
+    const file = path.join(dir, "sandbox.env");
+    const run = new CliRun(["--quiet", "--config", configFile, "--write-env", file]);
+    await expect(run.ready).rejects.toThrow(/exited/);
+    expect((await run.exited).code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `secretstack-sandbox: cannot write --write-env ${file}: NETACTUATE_API_KEY holds a control character; it cannot be written to an env file\n`,
+    );
+    expect(findLeak(run.stderr, apiKey.split("\n"))).toBe(undefined);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("deletes the file on %s, then exits 0", async (signal) => {
+    const file = path.join(mkdtempSync(path.join(work, "env-")), "sandbox.env");
+    const run = new CliRun(["--quiet", "--write-env", file]);
+    await run.ready;
+    expect(existsSync(file)).toBe(true);
+    expect(await run.stop(signal)).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe("secretstack-sandbox wait", () => {
+  const wait = (args: string[]) => runProcess(process.execPath, [SANDBOX_CLI, "wait", ...args]);
+
+  it("returns 0 once a sandbox started after it has written the file", async () => {
+    const file = path.join(mkdtempSync(path.join(work, "wait-")), "sandbox.env");
+    const waiting = wait([file, "--timeout", "50"]);
+    const run = new CliRun(["--quiet", "--write-env", file]);
+    const result = await waiting;
+    expect(result).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect(existsSync(file)).toBe(true);
+    await run.ready;
+    expect(await run.stop()).toBe(0);
+  });
+
+  it("exits 1 with one line when the file does not appear in time", async () => {
+    const file = path.join(work, "never.env");
+    const result = await wait([file, "--timeout", "0.2"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`secretstack-sandbox wait: ${file} did not appear within 0.2 s\n`);
+  });
+
+  it("exits 1 with one line as soon as the --pid process exits without writing the file", async () => {
+    const file = path.join(work, "failed.env");
+    const run = new CliRun(["--config", path.join(work, "missing.json"), "--write-env", file]);
+    const pid = String(run.child.pid);
+    const result = await wait([file, "--pid", pid, "--timeout", "600"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `secretstack-sandbox wait: the sandbox (pid ${pid}) exited before writing ${file}\n`,
+    );
+    expect((await run.exited).code).toBe(2);
+  });
+
+  it("does not count a file left by a sandbox that is no longer running", async () => {
+    const file = path.join(work, "stale.env");
+    const gone = await runProcess(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+    writeFileSync(
+      file,
+      `TENSORDOCK_BASE_URL='http://127.0.0.1:9/api/v2'\nSECRETSTACK_SANDBOX_PID='${gone.stdout}'\n`,
+    );
+    const result = await wait([file, "--timeout", "0.3"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/did not appear within 0\.3 s/);
   });
 });

@@ -21,6 +21,8 @@ function run(command: typeof up, knobs: Record<string, string>): Promise<Summary
       WALLETCREW_API_KEY_DEMO: demo?.keys[0]?.key ?? "",
       WALLETCREW_API_KEY_DEMO_EU: eu?.keys[0]?.key ?? "",
       ROTATION_SEED: "rotation-test-seed",
+      // Two tenants, each with its own key: the example rotates in one tenant unless told otherwise.
+      ROTATION_TENANTS: "demo,demo-eu",
       ...knobs,
     },
   });
@@ -42,10 +44,26 @@ afterAll(async () => {
 describe("the walletcrew-rotation example", () => {
   const rotatedAt = new Date(Date.now() - HOUR).toISOString();
 
+  it("asks for a tenant, creating nothing, when neither tenants nor WALLETCREW_TENANT_ID names one", async () => {
+    const failed = await run(up, { ROTATION_TENANTS: "", WALLETCREW_TENANT_ID: "" }).then(
+      (summary) => ({ summary, message: "" }),
+      (error: Error & { summary?: Summary }) => ({ summary: error.summary, message: error.message }),
+    );
+    expect(failed.message).toMatch(/set tenants \(or ROTATION_TENANTS\).*WALLETCREW_TENANT_ID/);
+    expect(failed.summary?.created ?? 0).toBe(0);
+    expect([...keys("demo"), ...keys("demo-eu")]).toEqual([]);
+  });
+
   it("writes generation 1 into both tenants", async () => {
     const summary = await run(up, { ROTATION_GENERATION: "1" });
     expect(summary).toMatchObject({ created: 2, failed: 0 });
-    expect(summary.outputs).toMatchObject({ currentKey: "webhook-signing-v1" });
+    // No grace period yet: the previous key's outputs are null, never undefined (which Pulumi drops with a warning).
+    expect(summary.outputs).toEqual({
+      currentKey: "webhook-signing-v1",
+      previousKey: null,
+      previousExpiresOn: null,
+      secretIds: ["demo/webhook-signing-v1", "demo-eu/webhook-signing-v1"],
+    });
     expect(keys("demo")).toEqual(["webhook-signing-v1"]);
     expect(keys("demo-eu")).toEqual(["webhook-signing-v1"]);
   });

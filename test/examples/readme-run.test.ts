@@ -1,0 +1,134 @@
+/**
+ * Every example's README, as a new user follows it: the "Run it" block (after `<!-- example-run -->`) runs
+ * verbatim in bash from the example's directory against a default sandbox, with the test `pulumi` on PATH and
+ * a fresh file backend. Its install block is not run: programs here resolve the repository's node_modules.
+ * One example at a time: each run starts a sandbox, the engine and the provider host.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../support/process";
+import {
+  markedShellBlock,
+  readmeEnv,
+  resourceRows,
+  runShellBlock,
+  SANDBOX_CREDENTIAL,
+  sectionsOf,
+  shellBlockUnder,
+  writeSandboxBin,
+} from "../support/readme";
+
+const EXAMPLES_DIR = path.join(REPO_ROOT, "examples");
+const work = mkdtempSync(path.join(tmpdir(), "secretstack-example-readmes-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// `npx secretstack-sandbox` finds the built CLI as a globally installed bin: an install inside examples/
+// would write into the repository.
+const npmPrefix = path.join(work, "npm-prefix");
+mkdirSync(path.join(npmPrefix, "bin"), { recursive: true });
+writeSandboxBin(path.join(npmPrefix, "bin"));
+
+/** What a README run must show beyond "up, no change, destroy". */
+interface Expected {
+  /** The first up: the CLI's "+ N created" (stack and imports included), and its create and import lines. */
+  firstUp: { created: number; creates: number; imports: number };
+  /** Lines the run prints that show what the example exists to show. */
+  shows: RegExp[];
+  /** Values the README sets, which must never be printed. */
+  never?: string[];
+}
+
+const EXPECTED: Record<string, Expected> = {
+  quickstart: {
+    firstUp: { created: 7, creates: 6, imports: 0 },
+    shows: [/^ {4}cloudInitScript: ".*\$\{\{secret\.DB_PASSWORD\}\}/m],
+  },
+  "tensordock-gpu-fleet": {
+    firstUp: { created: 3, creates: 2, imports: 0 },
+    shows: [/^ {4}fingerprints: \["SHA256:/m],
+    never: ["registry-token-from-config"],
+  },
+  "walletcrew-rotation": {
+    firstUp: { created: 2, creates: 1, imports: 0 },
+    // Generation 2 is created and generation 1 kept, with an expiry: previousKey names it.
+    shows: [
+      /^ {4}\+ create walletcrew:TenantSecret demo-webhook-signing-v2$/m,
+      /^ {4}~ update walletcrew:TenantSecret demo-webhook-signing-v1$/m,
+      /^webhook-signing-v1$/m,
+    ],
+  },
+  "netactuate-cloud-init": {
+    firstUp: { created: 4, creates: 3, imports: 0 },
+    shows: [/^ {6}DB_PASSWORD=\$\{\{secret\.DB_PASSWORD\}\}$/m],
+    never: ["db-password-from-config"],
+  },
+  "import-existing": {
+    firstUp: { created: 4, creates: 0, imports: 3 },
+    shows: [/^ {4}tenantSecret: "demo\/legacy-signing-key"$/m],
+  },
+  "seed-once": {
+    firstUp: { created: 4, creates: 3, imports: 0 },
+    // The rotation outside Pulumi shows as drift on refresh; the preview after it still plans nothing.
+    shows: [/^ {4}~ refresh walletcrew:TenantSecret webhook-secret \(drifted\)$/m],
+    never: ["rotated-outside-pulumi"],
+  },
+};
+
+const examples = readdirSync(EXAMPLES_DIR)
+  .filter((entry) => statSync(path.join(EXAMPLES_DIR, entry)).isDirectory())
+  .sort();
+
+it("knows every example under examples/", () => {
+  expect(examples).toEqual(Object.keys(EXPECTED).sort());
+});
+
+/** Whether a section's "Resources:" block counts nothing but unchanged resources. */
+function unchanged(section: { text: string }): boolean {
+  const rows = resourceRows(section.text);
+  return rows.length > 0 && rows.every((row) => /^\d+ unchanged$/.test(row));
+}
+
+describe.each(examples)("examples/%s/README.md", (name) => {
+  const dir = path.join(EXAMPLES_DIR, name);
+  const readme = readFileSync(path.join(dir, "README.md"), "utf8");
+  const expected = EXPECTED[name];
+
+  it("says how to install it: npm install", () => {
+    expect(shellBlockUnder(readme, "Install")).toBe("npm install\n");
+  });
+
+  it("runs its commands as written against a default sandbox: up creates, preview and refresh change nothing", async () => {
+    const block = markedShellBlock(readme, "example-run");
+    const before = readdirSync(dir).sort();
+    const run = await runShellBlock(block, {
+      cwd: dir,
+      env: readmeEnv({ backendDir: path.join(work, name, "backend"), npmPrefix }),
+    });
+    expect({ code: run.code, output: run.code === 0 ? "" : run.output }).toEqual({ code: 0, output: "" });
+
+    const sections = sectionsOf(run.output);
+    const up = sections.find((s) => s.heading === "Updating")?.text ?? "";
+    expect({
+      created: resourceRows(up),
+      creates: up.match(/^ {4}\+ create /gm)?.length ?? 0,
+      imports: up.match(/^ {4}= import /gm)?.length ?? 0,
+    }).toEqual({ ...expected?.firstUp, created: [`+ ${expected?.firstUp.created} created`] });
+    // Each `--expect-no-changes` run fails the block on a change; these check that they ran, and said so.
+    expect(block).toMatch(/^pulumi preview --expect-no-changes$/m);
+    expect(block).toMatch(/^pulumi refresh --yes --expect-no-changes$/m);
+    const previews = sections.filter((s) => s.heading === "Previewing update");
+    expect(previews.length).toBeGreaterThan(0);
+    expect(previews.every(unchanged)).toBe(true);
+    expect(sections.filter((s) => s.heading === "Refreshing").some(unchanged)).toBe(true);
+    expect(sections.at(-1)?.heading).toBe("Destroying");
+    for (const line of expected?.shows ?? []) expect(run.output).toMatch(line);
+    for (const value of expected?.never ?? []) expect(run.output).not.toContain(value);
+
+    // The sandbox is stopped, and nothing is left in the example's directory (no env file, no stack file).
+    expect(run.leftovers).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(run.output).not.toMatch(SANDBOX_CREDENTIAL);
+  }, 240_000);
+});
