@@ -232,4 +232,22 @@ describe("npm start -- reset", () => {
     expect(fresh.stdout).toMatch(/^ {4}\+ 7 created$/m);
     expectQuickstart((await contentsOf(home)).contents);
   }, 300_000);
+
+  it("after the state is lost, fails naming each existing object's id and the ways out, and reset recovers", async () => {
+    expect((await npmStart(home)).code).toBe(0);
+    rmSync(path.join(home, "pulumi-backend"), { recursive: true, force: true });
+    const lost = await npmStart(home);
+    expect(lost.code).toBe(255);
+    const text = `${lost.stdout}\n${lost.stderr}`;
+    expect(text).toMatch(/pass-signing-key already exists in tenant demo \(id demo\/pass-signing-key\)/);
+    expect(text).toContain('import: "demo/pass-signing-key"');
+    expect(text).toContain("adopt: true");
+    expect(text).toMatch(/a secret list named "quickstart-app" already exists .*\{ import: "\d+" \}/);
+    expect(lost.stderr).toContain("npm start -- reset");
+    expect((await npmStart(home, ["reset"])).code).toBe(0);
+    const fresh = await npmStart(home);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toMatch(/^ {4}\+ 7 created$/m);
+    expectQuickstart((await contentsOf(home)).contents);
+  }, 300_000);
 });
