@@ -68,7 +68,11 @@ let packed: PackResult;
 let tarball: string;
 
 beforeAll(async () => {
-  const pack = await runNpm(["pack", "--json", "--pack-destination", work], { cwd: REPO_ROOT });
+  // --ignore-scripts: `npm test` has just built dist/, and the prepare script (the build, then the self-install
+  // into node_modules) would rewrite files that test files running beside this one are loading.
+  const pack = await runNpm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], {
+    cwd: REPO_ROOT,
+  });
   if (pack.code !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
   const result = (JSON.parse(pack.stdout) as PackResult[])[0];
   if (!result) throw new Error("npm pack printed no result");
