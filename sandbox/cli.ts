@@ -3,6 +3,8 @@
  * `secretstack-sandbox`: starts the three emulators on loopback, prints one JSON line with their endpoints
  * and credentials, logs one line per request to stderr, and runs until SIGINT or SIGTERM.
  */
+// First: on a Node.js too old for the sandbox, one line and exit 2 before any other module loads.
+import "./preflight";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";

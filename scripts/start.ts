@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_ENGINE_PASSPHRASE, up } from "../engine";
 import { type Sandbox, startSandbox } from "../sandbox";
+import { exitOnUnsupportedNode } from "../sandbox/core/runtime";
 import { summarizeSandbox } from "./summary";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -90,6 +91,8 @@ async function deployWithEngine(env: Record<string, string>): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Before the first line of output: on a Node.js without node:sqlite, one line naming both versions, exit 2.
+  exitOnUnsupportedNode("npm start");
   const hasCli = pulumiCliAvailable();
   if (!hasCli) {
     process.stdout.write(
