@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every performance target measured for real, side by side in one run, through the stand-in
- * engine and the real dynamic-provider host against the sandbox. Prints the table, writes bench/results.json
- * and the README's "Performance" section. BENCH_SCALE (default 1) shrinks the fleet for a quick look; only a
- * run at scale 1 writes the README.
+ * engine and the real dynamic-provider host against the sandbox. Prints the table and writes
+ * bench/results.json (ignored by git). Only `npm run bench -- --write-readme` rewrites the README's
+ * "Performance" section, and only from a run at scale 1. BENCH_SCALE (default 1) shrinks the fleet for a quick
+ * look.
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -25,6 +26,15 @@ const scale = Number(process.env.BENCH_SCALE ?? "1");
 const PER_ID_CAP_MS = Number(process.env.BENCH_PER_ID_CAP_MS ?? "200000");
 
 const log = (line) => process.stderr.write(`${line}\n`);
+
+/** The one flag: rewrite the README's Performance section from this run (a tracked file; never by default). */
+const WRITE_README = "--write-readme";
+const unknownArgs = process.argv.slice(2).filter((arg) => arg !== WRITE_README);
+if (unknownArgs.length > 0) {
+  log(`usage: npm run bench [-- ${WRITE_README}]; unknown argument(s): ${unknownArgs.join(" ")}`);
+  process.exit(2);
+}
+const writeReadme = process.argv.includes(WRITE_README);
 const started = Date.now();
 const step = (name) => log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${name}`);
 
@@ -119,9 +129,10 @@ async function main() {
   const table = formatTable(results);
   process.stdout.write(`${table}\n`);
   writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  if (scale === 1) updateReadme(results);
-  else log("BENCH_SCALE is not 1: README.md left as it is");
-  log(`done in ${results.totalSeconds} s; wrote bench/results.json${scale === 1 ? " and README.md" : ""}`);
+  const readme = writeReadme && scale === 1;
+  if (readme) updateReadme(results);
+  else if (writeReadme) log(`BENCH_SCALE is not 1: ${WRITE_README} ignored, README.md left as it is`);
+  log(`done in ${results.totalSeconds} s; wrote bench/results.json${readme ? " and README.md" : ""}`);
 }
 
 /** The added latency of the second create comparison: a modest round trip to a vendor API over the internet. */

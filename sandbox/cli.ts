@@ -4,6 +4,8 @@
  * and credentials (after writing them to `--write-env`, if given), logs one line per request to stderr, and
  * runs until SIGINT or SIGTERM. `secretstack-sandbox wait FILE` blocks until a sandbox has written FILE.
  */
+// First: on a Node.js too old for the sandbox, one line and exit 2 before any other module loads.
+import "./preflight";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";

@@ -3,7 +3,7 @@
  * stacks and testing them in CI without vendor accounts.
  */
 import { createHmac } from "node:crypto";
-import { loadOrCreateKey } from "./core";
+import { assertSupportedNode, loadOrCreateKey } from "./core";
 import { startNetActuateSandbox } from "./netactuate";
 import { startTensorDockSandbox } from "./tensordock";
 import { startWalletCrewSandbox } from "./walletcrew";
@@ -73,6 +73,8 @@ function derivedCredential(key: Buffer, label: string): string {
 
 /** Starts the three emulators on loopback and resolves once all of them listen. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  // Rejects in one line on a Node.js without node:sqlite, before any emulator starts.
+  assertSupportedNode();
   const key = loadOrCreateKey(options.dataDir);
   const port = options.port ?? 0;
   const portOf = (offset: number) => (port === 0 ? 0 : port + offset);

@@ -23,6 +23,7 @@ import {
   up,
 } from "../engine";
 import { type Sandbox, startSandbox } from "../sandbox";
+import { exitOnUnsupportedNode } from "../sandbox/core/runtime";
 import { summarizeSandbox } from "./summary";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -226,6 +227,8 @@ async function withEngine(verb: Verb, extra: string[], env: Record<string, strin
 }
 
 async function main(): Promise<number> {
+  // Before the first line of output: on a Node.js without node:sqlite, one line naming both versions, exit 2.
+  exitOnUnsupportedNode("npm start");
   const { verb, extra } = parseArgs(process.argv.slice(2));
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -37,7 +37,11 @@ function npm(args, cwd, timeoutMs = 240_000) {
  */
 export async function installPacked() {
   const work = tempDir("pack");
-  const packed = JSON.parse(await npm(["pack", "--json", "--pack-destination", work], ROOT))[0];
+  // --ignore-scripts: `npm run bench` has just built dist/; the prepare script would rebuild it and redo the
+  // self-install under the benchmarks running meanwhile.
+  const packed = JSON.parse(
+    await npm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], ROOT),
+  )[0];
   const programDir = path.join(work, "program");
   const repoPackage = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
   mkdirSync(programDir);

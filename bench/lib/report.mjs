@@ -48,9 +48,10 @@ export function readmeSection(results) {
     START,
     "## Performance",
     "",
-    "Measured by `npm run bench` (about three minutes): the stand-in engine drives the real `@pulumi/pulumi`",
-    "dynamic-provider host over gRPC against the sandbox, and every figure below comes from one run of it. Counts",
-    "and ratios hold on any machine; absolute times were measured on",
+    "Measured by `npm run bench` (about three minutes; `npm run bench -- --write-readme` rewrites this section from",
+    "the run): the stand-in engine drives the real `@pulumi/pulumi` dynamic-provider host over gRPC against the",
+    "sandbox, and every figure below comes from one run of it. Counts and ratios hold on any machine; absolute",
+    "times were measured on",
     `${machineLabel(m)} (load average ${m.loadAverageAtStart.join(", ")} when the run began), on ${results.date.slice(0, 10)}.`,
     "",
     "| metric | target | measured | |",
@@ -91,7 +92,7 @@ export function readmeSection(results) {
     "  fleet's `up` and its first refresh. `__provider`: `npm pack`, installed with `@pulumi/pulumi` into a",
     "  directory outside the repository, one resource of each kind deployed.",
     "",
-    "Raw figures: `bench/results.json`.",
+    "Each run writes its raw figures to `bench/results.json`, which git ignores.",
     END,
   ].join("\n");
 }

@@ -32,6 +32,13 @@ export { KEY_FILE_NAME, loadOrCreateKey, parseSandboxKey, SANDBOX_KEY_ENV } from
 export { type Listening, type ListenOptions, listen } from "./listen";
 export type { SandboxCommonOptions } from "./options";
 export { type RateLimitDecision, RateLimiter, type RateLimitOptions, rateLimitHeaders } from "./rate-limit";
+export {
+  assertSupportedNode,
+  exitOnUnsupportedNode,
+  loadSqlite,
+  MIN_NODE_VERSION,
+  unsupportedNode,
+} from "./runtime";
 export { createSealer, type Sealer } from "./seal";
 export { RequestStats, type SandboxStats } from "./stats";
 export { type EncryptedStore, type OpenStoreOptions, openStore } from "./store";

@@ -4,8 +4,9 @@
  */
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { SandboxIntegrityError, SandboxKeyError } from "./errors";
+import { loadSqlite } from "./runtime";
 import { createSealer } from "./seal";
 
 /** Options of {@link openStore}. */
@@ -55,8 +56,10 @@ export function openStore(options: OpenStoreOptions): EncryptedStore {
   const sealer = createSealer(options.key, options.fileName);
   const location =
     options.dataDir === undefined ? ":memory:" : prepareFile(options.dataDir, options.fileName);
+  // Loaded here, not imported: importing the sandbox must work on a Node.js that then refuses in one line.
+  const { DatabaseSync: Database } = loadSqlite();
   // timeout: a second process on the same file waits for the write lock instead of failing at once.
-  const db = new DatabaseSync(location, { timeout: 5_000 });
+  const db = new Database(location, { timeout: 5_000 });
   try {
     if (options.dataDir !== undefined) {
       const mode = db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode?: string } | undefined;

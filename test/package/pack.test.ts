@@ -36,6 +36,12 @@ const PROVIDERS = [
   "netactuate/secretValue",
 ];
 
+/** The sandbox's OpenAPI documents, as the repository has them. */
+const OPENAPI_DOCUMENTS = readdirSync(path.join(REPO_ROOT, "sandbox", "openapi"))
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => `sandbox/openapi/${f}`)
+  .sort();
+
 /** One of each resource; values come from stack config, credentials and endpoints from the environment. */
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { netactuate, tensordock, walletcrew } from "pulumi-secretstack";
@@ -68,7 +74,11 @@ let packed: PackResult;
 let tarball: string;
 
 beforeAll(async () => {
-  const pack = await runNpm(["pack", "--json", "--pack-destination", work], { cwd: REPO_ROOT });
+  // --ignore-scripts: `npm test` has just built dist/, and the prepare script (the build, then the self-install
+  // into node_modules) would rewrite files that test files running beside this one are loading.
+  const pack = await runNpm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], {
+    cwd: REPO_ROOT,
+  });
   if (pack.code !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
   const result = (JSON.parse(pack.stdout) as PackResult[])[0];
   if (!result) throw new Error("npm pack printed no result");
@@ -101,11 +111,26 @@ function filesUnder(dir: string, prefix = ""): string[] {
 }
 
 describe("the published tarball", () => {
-  it("holds the build, package.json and README.md, and nothing of tests, examples, fixtures, maps or dev tooling", () => {
+  it("holds the build, package.json, README, CHANGELOG, LICENSE and the sandbox's OpenAPI documents, and nothing of tests, examples, fixtures, maps or dev tooling", () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const file of files) expect(file).toMatch(/^(dist\/.+\.(js|d\.ts)|package\.json|README\.md)$/);
+    for (const file of files)
+      expect(file).toMatch(
+        /^(dist\/.+\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE|sandbox\/openapi\/[a-z-]+\.yaml)$/,
+      );
     expect(files).toEqual(
-      expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts"]),
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        "dist/index.js",
+        "dist/index.d.ts",
+      ]),
+    );
+    // Every OpenAPI document the README points to, and nothing else of sandbox/ but the build.
+    expect(files.filter((f) => f.startsWith("sandbox/"))).toEqual(OPENAPI_DOCUMENTS);
+    expect(readFileSync(path.join(installed, "LICENSE"), "utf8")).toMatch(
+      /^Copyright 2026 The secretstack authors\n\n\s+Apache License\n\s+Version 2\.0, January 2004\n/,
     );
     expect(files).toContain("dist/sandbox/cli.js");
     for (const provider of PROVIDERS) expect(files).toContain(`dist/provider/${provider}.provider.js`);

@@ -22,13 +22,19 @@ export interface CliSandbox {
   stop(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node dist/sandbox/cli.js ...args` with `env` added, and resolves once it prints its endpoints. */
-export function startCliSandbox(args: readonly string[], env: Record<string, string>): Promise<CliSandbox> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
-    process.execPath,
-    [SANDBOX_CLI, ...args],
-    { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+/**
+ * Starts `node dist/sandbox/cli.js ...args` with `env` added, and resolves once it prints its endpoints.
+ * `node` is this test's Node unless given (e.g. a pinned older release).
+ */
+export function startCliSandbox(
+  args: readonly string[],
+  env: Record<string, string>,
+  node: string = process.execPath,
+): Promise<CliSandbox> {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(node, [SANDBOX_CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

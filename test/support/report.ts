@@ -1,7 +1,8 @@
 /**
  * Figures measured by the reliability suites. Each test records what it measured; after the run,
- * `writeReport()` (vitest global teardown) turns them into test/reliability/REPORT.md, so the report always
- * comes from the suite and says which command produced it.
+ * `writeReport()` (vitest global teardown) turns them into reports/reliability.md, so the report always
+ * comes from the suite and says which command produced it. reports/ is ignored by git: a test run never
+ * changes a tracked file.
  */
 import {
   appendFileSync,
@@ -16,7 +17,8 @@ import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..", "..");
 const figuresDir = path.join(root, ".test-work", "report");
-const reportFile = path.join(root, "test", "reliability", "REPORT.md");
+/** Where the report goes: ignored by git, like everything a run writes. */
+export const REPORT_FILE = path.join(root, "reports", "reliability.md");
 
 /** One measured figure of one case. */
 export interface Figure {
@@ -42,7 +44,7 @@ export function runCount(quick: number, full: number): number {
   return FULL_RUN ? full : quick;
 }
 
-/** Records a figure for REPORT.md. Call it right where the test asserts the same value. */
+/** Records a figure for the report. Call it right where the test asserts the same value. */
 export function recordFigure(figure: Figure): void {
   mkdirSync(figuresDir, { recursive: true });
   appendFileSync(path.join(figuresDir, `${process.pid}.jsonl`), `${JSON.stringify(figure)}\n`);
@@ -55,7 +57,7 @@ export function resetFigures(): void {
 
 const SECTIONS = ["State safety", "Faults", "Load", "Bad input", "Secrecy"];
 
-/** Writes REPORT.md from the recorded figures, if any were recorded in this run. */
+/** Writes reports/reliability.md from the recorded figures, if any were recorded in this run. */
 export function writeReport(): void {
   if (!existsSync(figuresDir)) return;
   const figures: Figure[] = [];
@@ -86,6 +88,6 @@ export function writeReport(): void {
       lines.push(`| ${r.case} | ${r.measure} | ${r.value} | ${r.target} | ${r.ok ? "yes" : "NO"} |`);
     lines.push("");
   }
-  mkdirSync(path.dirname(reportFile), { recursive: true });
-  writeFileSync(reportFile, lines.join("\n"));
+  mkdirSync(path.dirname(REPORT_FILE), { recursive: true });
+  writeFileSync(REPORT_FILE, lines.join("\n"));
 }
