@@ -3,3 +3,5 @@ export * from "./config";
 export * from "./outputs";
 export * from "./coalesce";
 export * from "./notice";
+export * from "./settings";
+export * from "./errors";

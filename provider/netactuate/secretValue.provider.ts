@@ -4,8 +4,15 @@
  */
 import { BadRequestError, isOutcomeUnknown, NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretValue } from "../../sdk/netactuate";
-import { type CheckResult, type ConfigureRequest, compact, SCHEMA_VERSION, zodFailures } from "../common";
-import { configure, type Session, sessionFor, withContext } from "./connection";
+import {
+  type CheckResult,
+  type ConfigureRequest,
+  compact,
+  SCHEMA_VERSION,
+  zodFailures,
+  withContext,
+} from "../common";
+import { configure, type Session, sessionFor } from "./connection";
 import {
   createOrAdopt,
   deleteIgnoringMissing,

@@ -1,7 +1,7 @@
 /** Pieces shared by the two TensorDock providers: connection comparison and remote contexts. */
-import { isUnknown } from "../common";
+import { isUnknown, withContext } from "../common";
 import { clientFor, resolveConnection, type TensorDockConnection } from "./connection";
-import { type RemoteContext, withContext } from "./lifecycle";
+import type { RemoteContext } from "./lifecycle";
 
 /** True when two `connection` values are the same (absent and `{}` are the same; unknown never is). */
 export function sameConnection(a: unknown, b: unknown): boolean {

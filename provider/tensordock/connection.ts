@@ -11,25 +11,43 @@ import {
 import {
   accountKey,
   type ConfigureRequest,
-  MissingCredentialError,
+  configKeysOf,
+  readSettings,
   recordConfig,
-  resolveSetting,
+  type SettingSpec,
+  sharedClient,
   waitNotice,
 } from "../common";
 
-const API_TOKEN = { configKey: "tensordock:apiToken", envVar: "TENSORDOCK_API_TOKEN" } as const;
-const BASE_URL = { configKey: "tensordock:baseUrl", envVar: "TENSORDOCK_BASE_URL" } as const;
-const REQUESTS_PER_MINUTE = {
-  configKey: "tensordock:requestsPerMinute",
-  envVar: "TENSORDOCK_REQUESTS_PER_MINUTE",
-} as const;
+/** Every setting of the TensorDock resources, read by the kit's one reader (see provider/common/settings). */
+export const TENSORDOCK_SETTINGS = {
+  apiToken: {
+    label: "API token",
+    field: "apiToken",
+    configKey: "tensordock:apiToken",
+    envVar: "TENSORDOCK_API_TOKEN",
+    kind: "secret",
+    required: true,
+  },
+  baseUrl: {
+    label: "base URL",
+    field: "baseUrl",
+    configKey: "tensordock:baseUrl",
+    envVar: "TENSORDOCK_BASE_URL",
+    kind: "url",
+    default: TENSORDOCK_DEFAULT_BASE_URL,
+  },
+  requestsPerMinute: {
+    label: "requests per minute",
+    configKey: "tensordock:requestsPerMinute",
+    envVar: "TENSORDOCK_REQUESTS_PER_MINUTE",
+    kind: "rate",
+    default: String(TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE),
+  },
+} satisfies Record<string, SettingSpec>;
 
 /** The stack config keys every TensorDock provider records in `configure`. */
-export const TENSORDOCK_CONFIG_KEYS = [
-  API_TOKEN.configKey,
-  BASE_URL.configKey,
-  REQUESTS_PER_MINUTE.configKey,
-];
+export const TENSORDOCK_CONFIG_KEYS = configKeysOf(TENSORDOCK_SETTINGS);
 
 /** Records the TensorDock stack config; never throws (see provider/common). */
 export function configureTensorDock(req: ConfigureRequest | undefined): void {
@@ -74,56 +92,28 @@ export interface ResolvedConnection {
   account: string;
 }
 
-function requestsPerMinute(): number | false {
-  const raw = resolveSetting(undefined, REQUESTS_PER_MINUTE);
-  if (raw === undefined) return TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE;
-  const text = raw.trim().toLowerCase();
-  if (text === "off" || text === "false" || text === "0") return false;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(
-      `${REQUESTS_PER_MINUTE.configKey} / ${REQUESTS_PER_MINUTE.envVar} must be a positive integer or "off"`,
-    );
-  }
-  return n;
-}
-
-/** Resolves token, base URL and pace; throws `MissingCredentialError` naming every place to set the token. */
+/** Resolves token, base URL and pace; throws naming the setting and where it came from. */
 export function resolveConnection(connection: TensorDockConnection | undefined): ResolvedConnection {
-  const apiToken = resolveSetting(connection?.apiToken, API_TOKEN);
-  if (apiToken === undefined)
-    throw new MissingCredentialError("TensorDock", "API token", API_TOKEN, "apiToken");
-  const url = (resolveSetting(connection?.baseUrl, BASE_URL) ?? TENSORDOCK_DEFAULT_BASE_URL).replace(
-    /\/+$/,
-    "",
-  );
+  const settings = readSettings("TensorDock", TENSORDOCK_SETTINGS, connection);
+  const apiToken = String(settings.apiToken);
+  const baseUrl = String(settings.baseUrl);
   return {
     apiToken,
-    baseUrl: url,
-    requestsPerMinute: requestsPerMinute(),
-    account: accountKey("TensorDock", url, apiToken),
+    baseUrl,
+    requestsPerMinute: typeof settings.requestsPerMinute === "number" ? settings.requestsPerMinute : false,
+    account: accountKey("TensorDock", baseUrl, apiToken),
   };
 }
 
-/**
- * Clients of this host process, one per account and pace. A refresh of a thousand resources would otherwise
- * build a thousand HTTP clients; the map lives in memory only (provider modules are loaded by `require()`).
- */
-const clients = new Map<string, TensorDockClient>();
-
 /** The client of the resolved connection, shared by every call of this process (pacing is per account anyway). */
 export function clientFor(resolved: ResolvedConnection): TensorDockClient {
-  const key = `${resolved.account}|${resolved.requestsPerMinute}`;
-  let client = clients.get(key);
-  if (client === undefined) {
-    client = new TensorDockClient({
+  return sharedClient(`${resolved.account}|${resolved.requestsPerMinute}`, () => {
+    return new TensorDockClient({
       apiToken: resolved.apiToken,
       baseUrl: resolved.baseUrl,
       rateLimit:
         resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
       onWait: waitNotice,
     });
-    clients.set(key, client);
-  }
-  return client;
+  });
 }

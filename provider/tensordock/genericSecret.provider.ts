@@ -4,17 +4,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { type CheckResult, isUnknown, SCHEMA_VERSION } from "../common";
+import { type CheckResult, isUnknown, ResourceError, SCHEMA_VERSION } from "../common";
 import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, secretTypeSchema, valueSchema } from "./inputs";
-import {
-  createOrAdopt,
-  deleteSecret,
-  failAfterCreate,
-  findSecret,
-  TensorDockResourceError,
-} from "./lifecycle";
+import { createOrAdopt, deleteSecret, failAfterCreate, findSecret } from "./lifecycle";
 import { defined, type GenericSecretOutputs, upgradeGenericSecret } from "./state";
 
 const RESOURCE = "GenericSecret";
@@ -85,7 +79,7 @@ const provider = {
     const args = checkedInputs.parse(inputs);
     const context = `creating ${describe(RESOURCE, args.name)}`;
     if (args.value === undefined) {
-      throw new TensorDockResourceError(
+      throw new ResourceError(
         `${context}: value is required: TensorDock never returns a secret's value, so a new secret needs the ` +
           "value declared in the program (without ignoreChanges on value)",
       );
@@ -99,7 +93,7 @@ const provider = {
     );
     try {
       if (secret.type !== undefined && secret.type !== args.secretType) {
-        throw new TensorDockResourceError(
+        throw new ResourceError(
           `${context}: TensorDock answered with a ${secret.type} secret instead of ${args.secretType}`,
         );
       }
@@ -122,15 +116,13 @@ const provider = {
     const secret = await findSecret(ctx, id);
     if (secret === undefined) return { id: "", props: {} };
     if (secret.type === "SSHKEY") {
-      throw new TensorDockResourceError(
-        `${ctx.context}: secret ${id} is an SSH key; declare it as tensordock.SshKey`,
-      );
+      throw new ResourceError(`${ctx.context}: secret ${id} is an SSH key; declare it as tensordock.SshKey`);
     }
     const secretType =
       secret.type === "GENERIC" || secret.type === "SECRET" ? secret.type : (old.secretType ?? "GENERIC");
     const name = secret.name !== "" ? secret.name : old.name;
     if (name === undefined)
-      throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no name for this secret`);
+      throw new ResourceError(`${ctx.context}: TensorDock returned no name for this secret`);
     const outs = defined({
       name,
       secretType,

@@ -12,18 +12,7 @@
  */
 import { isOutcomeUnknown, NotFoundError, ResponseValidationError } from "../../sdk/core";
 import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../../sdk/tensordock";
-import { createBaselines, readCoalescer } from "../common";
-
-/** An error from a provider method: safe text with the resource context in front. */
-export class TensorDockResourceError extends Error {
-  override readonly name = "TensorDockResourceError";
-}
-
-/** `<context>: <message>`; sdk and provider errors carry only safe text, anything else is reduced to its class. */
-export function withContext(context: string, error: unknown): TensorDockResourceError {
-  const message = error instanceof Error ? error.message : "unexpected failure";
-  return new TensorDockResourceError(`${context}: ${message}`);
-}
+import { createBaselines, readCoalescer, ResourceError, withContext } from "../common";
 
 /** How long the recovery waits between its lists; a server that timed out may still be committing. */
 export const recoveryTiming = {
@@ -143,7 +132,7 @@ async function recover(
     for (const candidate of candidates) if (await matches(candidate)) matching.push(candidate);
     if (matching.length === 1) return matching[0];
     if (matching.length > 1) {
-      throw new TensorDockResourceError(
+      throw new ResourceError(
         `${context}: ${reason}; ${matching.length} secrets with this name and type appeared meanwhile ` +
           `(${matching.map((s) => s.id).join(", ")}) and none was adopted: delete the extra ones, or adopt one ` +
           "with the `import` resource option",
@@ -152,7 +141,7 @@ async function recover(
   }
   if (!listed) {
     const listReason = listError instanceof Error ? listError.message : "unknown failure";
-    throw new TensorDockResourceError(
+    throw new ResourceError(
       `${context}: ${reason}; the secret may exist, and listing to check failed too (${listReason}): look for a ` +
         `${input.type} secret named ${JSON.stringify(input.name)} in TensorDock, then delete it or adopt it with the ` +
         "`import` resource option",
@@ -212,5 +201,5 @@ export async function failAfterCreate(ctx: RemoteContext, id: string, error: unk
   }
   const message = error instanceof Error ? error.message : "unexpected failure";
   const full = message.startsWith(ctx.context) ? message : `${ctx.context}: ${message}`;
-  throw new TensorDockResourceError(`${full} (${note})`);
+  throw new ResourceError(`${full} (${note})`);
 }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { clientFor, configureTensorDock, connectionSchema, resolveConnection } from "./connection";
-import { withContext } from "./lifecycle";
+import { withContext } from "../common";
 
 /** Arguments of {@link getSecrets}. */
 export interface GetSecretsArgs {

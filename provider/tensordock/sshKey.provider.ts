@@ -4,18 +4,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { type CheckResult, isUnknown } from "../common";
+import { type CheckResult, isUnknown, ResourceError, withContext } from "../common";
 import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, publicKeySchema } from "./inputs";
-import {
-  createOrAdopt,
-  deleteSecret,
-  failAfterCreate,
-  findSecret,
-  TensorDockResourceError,
-  withContext,
-} from "./lifecycle";
+import { createOrAdopt, deleteSecret, failAfterCreate, findSecret } from "./lifecycle";
 import { parseOpenSshPublicKey } from "./publicKey";
 import { defined, type SshKeyOutputs, sshKeyOutputs, upgradeSshKey } from "./state";
 
@@ -90,7 +83,7 @@ const provider = {
     );
     try {
       if (secret.type !== undefined && secret.type !== "SSHKEY") {
-        throw new TensorDockResourceError(
+        throw new ResourceError(
           `${context}: TensorDock answered with a ${secret.type} secret instead of an SSHKEY`,
         );
       }
@@ -110,7 +103,7 @@ const provider = {
     const secret = await findSecret(ctx, id);
     if (secret === undefined) return { id: "", props: {} };
     if (secret.type !== undefined && secret.type !== "SSHKEY") {
-      throw new TensorDockResourceError(
+      throw new ResourceError(
         `${ctx.context}: secret ${id} is a ${secret.type} secret, not an SSH key; declare it as tensordock.GenericSecret`,
       );
     }
@@ -124,12 +117,12 @@ const provider = {
         throw withContext(ctx.context, error);
       }
       if (line === undefined)
-        throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no readable public key`);
+        throw new ResourceError(`${ctx.context}: TensorDock returned no readable public key`);
     }
     const name = secret.name !== "" ? secret.name : old.name;
     const publicKey = line ?? old.publicKey;
     if (name === undefined || publicKey === undefined) {
-      throw new TensorDockResourceError(`${ctx.context}: TensorDock returned no name or key for this secret`);
+      throw new ResourceError(`${ctx.context}: TensorDock returned no name or key for this secret`);
     }
     const outs = sshKeyOutputs(name, publicKey, old.connection);
     return {

@@ -3,52 +3,68 @@
  * Nothing here is captured by the provider object, so no credential reaches the serialized provider.
  */
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import { accountKey, MissingCredentialError, resolveSetting, UNKNOWN, waitNotice } from "../common";
+import {
+  accountKey,
+  configKeysOf,
+  rateLimitOf,
+  readSetting,
+  type SettingSpec,
+  UNKNOWN,
+  waitNotice,
+} from "../common";
 import { sleep } from "./clock";
 import type { Connection } from "./schema";
 
 /** Production host of The Wallet Crew (the API lives under `/api/{tenantId}`). */
 export const DEFAULT_BASE_URL = "https://app.neostore.cloud";
 
+/** Every setting of The Wallet Crew resources, read by the kit's one reader (see provider/common/settings). */
+export const WALLETCREW_SETTINGS = {
+  apiKey: {
+    label: "API key",
+    field: "apiKey",
+    configKey: "walletcrew:apiKey",
+    envVar: "WALLETCREW_API_KEY",
+    kind: "secret",
+    required: true,
+  },
+  tenantId: {
+    label: "tenant id",
+    field: "tenantId",
+    configKey: "walletcrew:tenantId",
+    envVar: "WALLETCREW_TENANT_ID",
+    kind: "text",
+  },
+  baseUrl: {
+    label: "base URL",
+    field: "baseUrl",
+    configKey: "walletcrew:baseUrl",
+    envVar: "WALLETCREW_BASE_URL",
+    kind: "url",
+    default: DEFAULT_BASE_URL,
+  },
+  // The Wallet Crew documents no limit: no pace of our own unless set.
+  requestsPerMinute: {
+    label: "requests per minute",
+    configKey: "walletcrew:requestsPerMinute",
+    envVar: "WALLETCREW_REQUESTS_PER_MINUTE",
+    kind: "rate",
+  },
+} satisfies Record<string, SettingSpec>;
+
 /** Stack config keys the provider records in `configure`. */
-export const CONFIG_KEYS = [
-  "walletcrew:apiKey",
-  "walletcrew:tenantId",
-  "walletcrew:baseUrl",
-  "walletcrew:requestsPerMinute",
-] as const;
-
-const API_KEY = { configKey: "walletcrew:apiKey", envVar: "WALLETCREW_API_KEY" } as const;
-const BASE_URL = { configKey: "walletcrew:baseUrl", envVar: "WALLETCREW_BASE_URL" } as const;
-const REQUESTS_PER_MINUTE = {
-  configKey: "walletcrew:requestsPerMinute",
-  envVar: "WALLETCREW_REQUESTS_PER_MINUTE",
-} as const;
-
-/**
- * The client-side rate limit. The Wallet Crew documents no limit, so none by default; set
- * `walletcrew:requestsPerMinute` or `WALLETCREW_REQUESTS_PER_MINUTE` to stay under one you know of.
- */
-function rateLimit(): { requestsPerMinute: number } | false {
-  const raw = resolveSetting(undefined, REQUESTS_PER_MINUTE);
-  const value = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isFinite(value) && value > 0 ? { requestsPerMinute: value } : false;
-}
+export const CONFIG_KEYS = configKeysOf(WALLETCREW_SETTINGS);
 
 /** The known fields of a connection (a connection still unknown at preview counts as empty). */
-function known(connection: Connection | typeof UNKNOWN | undefined): Connection {
-  return connection === undefined || connection === UNKNOWN ? {} : connection;
-}
-
-function field(value: string | undefined): string | undefined {
-  return value === UNKNOWN ? undefined : value;
+function known(connection: Connection | typeof UNKNOWN | undefined): Record<string, unknown> {
+  if (connection === undefined || connection === UNKNOWN) return {};
+  return Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== UNKNOWN));
 }
 
 function resolve(connection: Connection | typeof UNKNOWN | undefined): { apiKey: string; baseUrl: string } {
   const c = known(connection);
-  const apiKey = resolveSetting(field(c.apiKey), API_KEY);
-  if (apiKey === undefined) throw new MissingCredentialError("The Wallet Crew", "API key", API_KEY, "apiKey");
-  const baseUrl = resolveSetting(field(c.baseUrl), BASE_URL) ?? DEFAULT_BASE_URL;
+  const apiKey = String(readSetting("The Wallet Crew", WALLETCREW_SETTINGS.apiKey, c.apiKey));
+  const baseUrl = String(readSetting("The Wallet Crew", WALLETCREW_SETTINGS.baseUrl, c.baseUrl));
   return { apiKey, baseUrl };
 }
 
@@ -58,14 +74,10 @@ export function clientFor(
   connection: Connection | typeof UNKNOWN | undefined,
 ): WalletCrewClient {
   const { apiKey, baseUrl } = resolve(connection);
-  return new WalletCrewClient({
-    baseUrl,
-    apiKey,
-    tenantId,
-    rateLimit: rateLimit(),
-    sleep,
-    onWait: waitNotice,
-  });
+  const rateLimit = rateLimitOf(
+    readSetting("The Wallet Crew", WALLETCREW_SETTINGS.requestsPerMinute, undefined),
+  );
+  return new WalletCrewClient({ baseUrl, apiKey, tenantId, rateLimit, sleep, onWait: waitNotice });
 }
 
 /**

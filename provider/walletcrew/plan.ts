@@ -2,18 +2,9 @@
  * The pure half of `TenantSecret`: `check` (validate and normalize inputs) and `diff` (what a change means).
  * Neither touches the network, so previews stay offline and fast.
  */
-import {
-  type CheckFailure,
-  type CheckResult,
-  compact,
-  resolveSetting,
-  UNKNOWN,
-  zodFailures,
-} from "../common";
+import { type CheckFailure, type CheckResult, compact, readSetting, UNKNOWN, zodFailures } from "../common";
+import { WALLETCREW_SETTINGS } from "./connection";
 import { type Connection, type Inputs, inputsSchema, isPast, type Outputs, sameInstant } from "./schema";
-
-/** Where the tenant comes from when neither the `tenantId` arg nor `connection.tenantId` names it. */
-export const TENANT_SOURCE = { configKey: "walletcrew:tenantId", envVar: "WALLETCREW_TENANT_ID" } as const;
 
 /** Keys the resource class registers as outputs; they may come back in `news` and are not inputs. */
 const OUTPUT_ONLY = new Set(["__provider", "expired", "schemaVersion", "id", "urn"]);
@@ -25,7 +16,8 @@ export function resolveTenant(
 ): string | undefined {
   if (tenantArg !== undefined) return tenantArg;
   if (connection === UNKNOWN) return UNKNOWN;
-  return resolveSetting(connection?.tenantId, TENANT_SOURCE);
+  const resolved = readSetting("The Wallet Crew", WALLETCREW_SETTINGS.tenantId, connection?.tenantId);
+  return resolved === undefined ? undefined : String(resolved);
 }
 
 /**
@@ -51,7 +43,14 @@ export function checkInputs(
   const args = parsed.data;
   const failures: CheckFailure[] = [];
 
-  const tenantId = resolveTenant(args.tenantId, args.connection);
+  let tenantId: string | undefined;
+  try {
+    tenantId = resolveTenant(args.tenantId, args.connection);
+  } catch (error) {
+    // Present but empty (stack config "", WALLETCREW_TENANT_ID=): the message names where it came from.
+    failures.push({ property: "tenantId", reason: error instanceof Error ? error.message : "is unusable" });
+    tenantId = "";
+  }
   if (tenantId === undefined) {
     failures.push({
       property: "tenantId",

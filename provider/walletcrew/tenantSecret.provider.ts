@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
-import { type ConfigureRequest, compact, readCoalescer, recordConfig, SCHEMA_VERSION } from "../common";
+import { type ConfigureRequest, compact, readCoalescer, recordConfig, SCHEMA_VERSION, step } from "../common";
 import { now } from "./clock";
 import { accountFor, CONFIG_KEYS, clientFor } from "./connection";
 import { checkInputs, diffOutputs } from "./plan";
@@ -28,17 +28,6 @@ function mayHaveLanded(error: unknown): boolean {
   if (error instanceof TimeoutError) return error.status !== 408;
   if (error instanceof ConnectionError) return error.requestSent;
   return error instanceof ServerError || error instanceof ResponseValidationError;
-}
-
-/** Runs one provider step and prefixes any failure with what was being done to which secret. */
-async function step<T>(action: string, target: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    // sdk and provider errors carry only safe text; anything else is reduced to its message, never its cause.
-    const reason = error instanceof Error ? error.message : "an unknown error";
-    throw new Error(`${action} ${RESOURCE} ${target}: ${reason}`);
-  }
 }
 
 /** The checked inputs stored in outputs (and returned as refreshed inputs). */
@@ -114,7 +103,7 @@ const provider = {
   async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
     const args = inputs as Inputs;
     const id = idOf(args.tenantId, args.key);
-    return step("creating", id, async () => {
+    return step(`creating ${RESOURCE} ${id}`, async () => {
       const client = clientFor(args.tenantId, args.connection);
       const account = accountFor(args.tenantId, args.connection);
       // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
@@ -146,7 +135,7 @@ const provider = {
    * the next `up` never tries to create it again.
    */
   async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-    return step("reading", id, async () => {
+    return step(`reading ${RESOURCE} ${id}`, async () => {
       if (parseId(id) === undefined) throw new Error("the id must have the form <tenantId>/<key>");
       const at = now();
       const old = upgrade(props, id, at);
@@ -178,7 +167,7 @@ const provider = {
   /** Update is one PUT (an upsert) of the new value and validity; key and tenant never change here. */
   async update(id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
     const args = news as Inputs;
-    return step("updating", id, async () => {
+    return step(`updating ${RESOURCE} ${id}`, async () => {
       try {
         await clientFor(args.tenantId, args.connection).put(args.key, putBody(args));
       } finally {
@@ -190,7 +179,7 @@ const provider = {
 
   /** Delete treats 404 as done. */
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    await step("deleting", id, async () => {
+    await step(`deleting ${RESOURCE} ${id}`, async () => {
       const old = upgrade(props, id, now());
       try {
         await clientFor(old.tenantId, old.connection).delete(old.key);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resetConfig, SCHEMA_VERSION } from "../../provider/common";
+import { SCHEMA_VERSION } from "../../provider/common";
 import { getSecretLists, getSecretValue } from "../../provider/netactuate/lookups";
 import secretList from "../../provider/netactuate/secretList.provider";
 import secretValue from "../../provider/netactuate/secretValue.provider";
@@ -15,7 +15,7 @@ let sandbox: NetActuateSandbox;
 let client: NetActuateClient;
 
 beforeEach(async () => {
-  resetConfig();
+  await secretList.configure({ config: { get: () => undefined } });
   sandbox = await startNetActuateSandbox({ apiKeys: [apiKey] });
   process.env.NETACTUATE_API_KEY = apiKey;
   process.env.NETACTUATE_BASE_URL = sandbox.baseUrl;

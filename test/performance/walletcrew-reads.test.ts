@@ -3,7 +3,7 @@
  * that tells a deleted secret from an expired one is shared by every read of the operation that needs it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { accountKey, readCoalescer, resetConfig } from "../../provider/common";
+import { accountKey, readCoalescer } from "../../provider/common";
 import { setSleep } from "../../provider/walletcrew/clock";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
@@ -46,7 +46,7 @@ beforeAll(async () => {
   process.env.WALLETCREW_API_KEY = API_KEY;
   process.env.WALLETCREW_BASE_URL = sandbox.baseUrl;
   process.env.WALLETCREW_TENANT_ID = "demo";
-  resetConfig();
+  await provider.configure({ config: { get: () => undefined } });
   created = [];
   for (const key of KEYS) {
     const checked = await provider.check({}, { key, value: `value-of-${key}` });

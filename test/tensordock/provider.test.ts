@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { accountKey, readCoalescer, resetConfig, SCHEMA_VERSION } from "../../provider/common";
+import { accountKey, readCoalescer, SCHEMA_VERSION } from "../../provider/common";
 import { remote } from "../../provider/tensordock/common";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
 import { failAfterCreate, recoveryTiming } from "../../provider/tensordock/lifecycle";
@@ -36,7 +36,7 @@ beforeAll(() => {
   recoveryTiming.delaysMs = [0];
 });
 beforeEach(async () => {
-  resetConfig();
+  await genericSecret.configure({ config: { get: () => undefined } });
   await use();
 });
 afterEach(async () => {

@@ -294,10 +294,12 @@ describe("TenantSecret errors name what to fix", () => {
     expect(sandbox.stats().total).toBe(before);
   });
 
-  it("a missing tenant fails at check naming every place to set it", async () => {
+  it("an empty tenant setting fails at check naming where it came from, never falling through", async () => {
     const { message } = await broken.fail(up, { WALLETCREW_TENANT_ID: "" });
-    expect(message).toContain("walletcrew:tenantId");
-    expect(message).toContain("WALLETCREW_TENANT_ID");
+    expect(message).toContain(
+      "tenantId: The Wallet Crew tenant id is set but empty in environment variable WALLETCREW_TENANT_ID",
+    );
+    expect(message).toContain("unset WALLETCREW_TENANT_ID");
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resetConfig, SCHEMA_VERSION, UNKNOWN } from "../../provider/common";
+import { SCHEMA_VERSION, UNKNOWN } from "../../provider/common";
+import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { checkInputs, diffOutputs } from "../../provider/walletcrew/plan";
 import { type Inputs, type Outputs, parseId, upgrade } from "../../provider/walletcrew/schema";
 
@@ -24,9 +25,9 @@ function inputs(over: Partial<Inputs> = {}): Inputs {
 }
 
 describe("TenantSecret check", () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     delete process.env.WALLETCREW_TENANT_ID;
-    resetConfig();
+    await provider.configure({ config: { get: () => undefined } });
   });
   afterEach(() => {
     delete process.env.WALLETCREW_TENANT_ID;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MissingCredentialError, resetConfig, SCHEMA_VERSION } from "../../provider/common";
+import { MissingCredentialError, SCHEMA_VERSION } from "../../provider/common";
 import { setClock, setSleep } from "../../provider/walletcrew/clock";
 import { getSecretKeys } from "../../provider/walletcrew/lookups";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
@@ -64,11 +64,11 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   process.env.WALLETCREW_API_KEY = KEY;
   process.env.WALLETCREW_BASE_URL = sandbox.baseUrl;
   process.env.WALLETCREW_TENANT_ID = "demo";
-  resetConfig();
+  await provider.configure({ config: { get: () => undefined } });
   sandbox.faults.clear();
 });
 

@@ -1,0 +1,161 @@
+/**
+ * One reader for every setting of every API. A setting comes from the resource's `connection` arg, then
+ * stack config (recorded by `configure`), then the environment, and is parsed by its kind. A setting that is
+ * present but empty (or only whitespace) is an error naming where it came from, never a fall-through to the
+ * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
+ * send a sandbox token to production. The default applies only when no source has the setting.
+ */
+import { recordedConfig } from "./config";
+
+/** How a setting's text is read. */
+export type SettingKind = "secret" | "text" | "url" | "rate";
+
+/** One setting of one API. */
+export interface SettingSpec {
+  /** What it is, for messages: "API token". */
+  label: string;
+  /** The `connection` field that overrides it; absent when only config and environment set it. */
+  field?: string;
+  /** Namespaced stack config key, e.g. `tensordock:apiToken`. */
+  configKey: string;
+  /** Environment variable, e.g. `TENSORDOCK_API_TOKEN`. */
+  envVar: string;
+  kind: SettingKind;
+  /** The value when no source has it; absent and not `required`: the setting stays unset. */
+  default?: string;
+  /** A credential: its absence fails the call, naming every place to set it. */
+  required?: boolean;
+}
+
+/** The result of reading a setting: the parsed value (`false` is a rate turned off). */
+export type SettingValue = string | number | false | undefined;
+
+/** A setting that is present but unusable (empty, not a URL, not a rate); the message names its source. */
+export class SettingError extends Error {
+  override readonly name: string = "SettingError";
+}
+
+/** A required setting that no source provides. */
+export class MissingCredentialError extends SettingError {
+  override readonly name = "MissingCredentialError";
+  constructor(api: string, spec: SettingSpec) {
+    const connection = spec.field === undefined ? "" : `, or the resource's connection.${spec.field}`;
+    super(
+      `${api} ${spec.label} is not set: set the ${spec.configKey} stack config (secret), the ${spec.envVar} ` +
+        `environment variable${connection}`,
+    );
+  }
+}
+
+/** Where a value was found, as a user would name it. */
+function sourceName(spec: SettingSpec, source: "connection" | "config" | "env"): string {
+  if (source === "connection") return `the resource's connection.${spec.field ?? ""}`;
+  if (source === "config") return `stack config ${spec.configKey}`;
+  return `environment variable ${spec.envVar}`;
+}
+
+function parse(api: string, spec: SettingSpec, text: string, where: string): SettingValue {
+  if (spec.kind === "url") {
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    // The text itself is not repeated: a URL can carry credentials in its user-info part.
+    if (
+      url === undefined ||
+      (url.protocol !== "http:" && url.protocol !== "https:") ||
+      url.username ||
+      url.password
+    ) {
+      throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
+    }
+    return text.replace(/\/+$/, "");
+  }
+  if (spec.kind === "rate") {
+    const lower = text.toLowerCase();
+    if (lower === "off" || lower === "false" || lower === "0") return false;
+    const n = Number(lower);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new SettingError(`${api} ${spec.label} from ${where} must be a positive integer or "off"`);
+    }
+    return n;
+  }
+  return text;
+}
+
+/**
+ * Reads one setting. `fromConnection` is the resource's value (undefined when absent or unknown). Throws
+ * {@link SettingError} for a present but unusable value and {@link MissingCredentialError} for a missing
+ * credential; the value itself never appears in a message.
+ */
+export function readSetting(api: string, spec: SettingSpec, fromConnection: unknown): SettingValue {
+  const candidates: Array<["connection" | "config" | "env", unknown]> = [
+    ["connection", fromConnection],
+    ["config", recordedConfig(spec.configKey)],
+    ["env", process.env[spec.envVar]],
+  ];
+  for (const [source, value] of candidates) {
+    if (value === undefined) continue;
+    const where = sourceName(spec, source);
+    if (typeof value !== "string")
+      throw new SettingError(`${api} ${spec.label} from ${where} must be a string`);
+    const text = value.trim();
+    if (text === "") {
+      const unset =
+        source === "env"
+          ? `unset ${spec.envVar}`
+          : source === "config"
+            ? `remove it (pulumi config rm ${spec.configKey})`
+            : `leave connection.${spec.field ?? ""} out`;
+      throw new SettingError(
+        `${api} ${spec.label} is set but empty in ${where}: ${unset} to use the next source` +
+          `${spec.default === undefined ? "" : " or the default"}, or give it a value`,
+      );
+    }
+    return parse(api, spec, text, where);
+  }
+  if (spec.default !== undefined) return parse(api, spec, spec.default, "the default");
+  if (spec.required) throw new MissingCredentialError(api, spec);
+  return undefined;
+}
+
+/** Reads every setting of a table: `{ apiToken: "…", baseUrl: "https://…", requestsPerMinute: 100 }`. */
+export function readSettings<K extends string>(
+  api: string,
+  specs: Record<K, SettingSpec>,
+  connection: Record<string, unknown> | undefined,
+): Record<K, SettingValue> {
+  const out = {} as Record<K, SettingValue>;
+  for (const key of Object.keys(specs) as K[]) {
+    const spec = specs[key];
+    out[key] = readSetting(api, spec, spec.field === undefined ? undefined : connection?.[spec.field]);
+  }
+  return out;
+}
+
+/** The stack config keys of a table, for `configure`. */
+export function configKeysOf(specs: Record<string, SettingSpec>): string[] {
+  return Object.values(specs).map((s) => s.configKey);
+}
+
+const clients = new Map<string, unknown>();
+
+/**
+ * The client of one account and pace, made once per host process: a refresh of a thousand resources would
+ * otherwise build a thousand HTTP clients. Memory only (provider modules are loaded by `require()`).
+ */
+export function sharedClient<T>(key: string, make: () => T): T {
+  let client = clients.get(key) as T | undefined;
+  if (client === undefined) {
+    client = make();
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** A rate setting as the sdk takes it: `{ requestsPerMinute }`, or `false` when off or unset. */
+export function rateLimitOf(value: SettingValue): { requestsPerMinute: number } | false {
+  return typeof value === "number" ? { requestsPerMinute: value } : false;
+}

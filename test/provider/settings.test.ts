@@ -1,0 +1,133 @@
+/**
+ * The kit's one reader of settings, for every setting of every API: the resource's connection, then stack
+ * config, then the environment, then the default. A present but empty setting is an error that names the
+ * setting and where it came from; the vendor's production endpoint is used only when no source has one.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  MissingCredentialError,
+  readSetting,
+  recordConfig,
+  SettingError,
+  type SettingSpec,
+} from "../../provider/common";
+import { NETACTUATE_SETTINGS } from "../../provider/netactuate/connection";
+import { TENSORDOCK_SETTINGS } from "../../provider/tensordock/connection";
+import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
+
+const TABLES: Array<{ api: string; settings: Record<string, SettingSpec> }> = [
+  { api: "TensorDock", settings: TENSORDOCK_SETTINGS },
+  { api: "The Wallet Crew", settings: WALLETCREW_SETTINGS },
+  { api: "NetActuate", settings: NETACTUATE_SETTINGS },
+];
+const CASES = TABLES.flatMap(({ api, settings }) =>
+  Object.entries(settings).map(([name, spec]) => ({ api, name, spec })),
+);
+
+/** Records stack config as `configure` would, or forgets it. */
+function config(values: Record<string, string>, keys: readonly string[]): void {
+  recordConfig({ config: { get: (key) => values[key] } }, keys);
+}
+
+const saved = { ...process.env };
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+  config(
+    {},
+    CASES.map((c) => c.spec.configKey),
+  );
+});
+
+function clear(spec: SettingSpec): void {
+  delete process.env[spec.envVar];
+  config({}, [spec.configKey]);
+}
+
+function caught(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a throw");
+}
+
+describe.each(CASES)("$api $name", ({ api, spec }) => {
+  const sample =
+    spec.kind === "url" ? "https://example.test/api/" : spec.kind === "rate" ? "42" : "sample-text";
+
+  it("is an error naming the environment variable when it is set but empty or only spaces", () => {
+    clear(spec);
+    for (const empty of ["", "   "]) {
+      process.env[spec.envVar] = empty;
+      const error = caught(() => readSetting(api, spec, undefined));
+      expect(error).toBeInstanceOf(SettingError);
+      expect(error.message).toContain(`is set but empty in environment variable ${spec.envVar}`);
+      expect(error.message).toContain(`unset ${spec.envVar}`);
+    }
+  });
+
+  it("is an error naming the stack config key when it is set but empty", () => {
+    clear(spec);
+    process.env[spec.envVar] = sample;
+    config({ [spec.configKey]: "" }, [spec.configKey]);
+    const error = caught(() => readSetting(api, spec, undefined));
+    expect(error.message).toContain(`is set but empty in stack config ${spec.configKey}`);
+    expect(error.message).toContain(`pulumi config rm ${spec.configKey}`);
+  });
+
+  if (spec.field !== undefined) {
+    it("is an error naming the connection field when it is present but empty", () => {
+      clear(spec);
+      const error = caught(() => readSetting(api, spec, " "));
+      expect(error.message).toContain(`is set but empty in the resource's connection.${spec.field}`);
+    });
+  }
+
+  it("takes connection over stack config over environment", () => {
+    clear(spec);
+    process.env[spec.envVar] =
+      spec.kind === "rate" ? "7" : spec.kind === "url" ? "https://env.test" : "from-env";
+    expect(readSetting(api, spec, undefined)).toBe(
+      spec.kind === "rate" ? 7 : spec.kind === "url" ? "https://env.test" : "from-env",
+    );
+    config({ [spec.configKey]: sample }, [spec.configKey]);
+    const parsed = readSetting(api, spec, undefined);
+    expect(parsed).toBe(
+      spec.kind === "rate" ? 42 : spec.kind === "url" ? "https://example.test/api" : sample,
+    );
+    if (spec.field !== undefined) {
+      const fromConnection =
+        spec.kind === "url" ? "http://127.0.0.1:1/x" : spec.kind === "rate" ? "3" : "from-connection";
+      expect(readSetting(api, spec, fromConnection)).toBe(fromConnection);
+    }
+  });
+
+  it("falls back to its default, or fails for a credential, only when no source has it", () => {
+    clear(spec);
+    if (spec.required) {
+      const error = caught(() => readSetting(api, spec, undefined));
+      expect(error).toBeInstanceOf(MissingCredentialError);
+      expect(error.message).toContain(spec.configKey);
+      expect(error.message).toContain(spec.envVar);
+    } else if (spec.default !== undefined) {
+      expect(readSetting(api, spec, undefined)).toBe(
+        spec.kind === "rate" ? Number(spec.default) : spec.default.replace(/\/+$/, ""),
+      );
+    } else {
+      expect(readSetting(api, spec, undefined)).toBe(undefined);
+    }
+  });
+
+  if (spec.kind === "url" || spec.kind === "rate") {
+    it("refuses a value of the wrong kind, naming where it came from and never repeating it", () => {
+      clear(spec);
+      const bad = spec.kind === "url" ? "ftp://user:pa55word@example.test" : "fast";
+      process.env[spec.envVar] = bad;
+      const error = caught(() => readSetting(api, spec, undefined));
+      expect(error.message).toContain(`from environment variable ${spec.envVar} must be`);
+      expect(error.message).not.toContain(bad);
+    });
+  }
+});
