@@ -12,19 +12,83 @@ export interface CheckResult<T> {
   failures?: CheckFailure[];
 }
 
+/** The edit distance between two names (insertions, deletions, substitutions), case-insensitive. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[y.length] ?? Math.max(x.length, y.length);
+}
+
+/** The known name a misspelled one most likely meant: within a third of its length in edits (at least 2). */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const candidate of known) {
+    const d = distance(name, candidate);
+    if (d <= Math.max(2, Math.floor(candidate.length / 3)) && (best === undefined || d < best.d)) {
+      best = { name: candidate, d };
+    }
+  }
+  return best?.name;
+}
+
+/**
+ * The reason of a check failure for an argument the resource does not have: names the resource and the
+ * closest valid argument ("unknown argument `expiresAt` of walletcrew.TenantSecret; did you mean
+ * `expiresOn`?"), or lists the valid ones when nothing is close.
+ */
+export function unknownArgument(key: string, known: readonly string[], resource: string): string {
+  const closest = closestName(key, known);
+  const hint =
+    closest === undefined ? ` (its arguments: ${known.join(", ")})` : `; did you mean \`${closest}\`?`;
+  return `unknown argument \`${key}\`: it is not an argument of ${resource}${hint}`;
+}
+
+/** The keys of the object schema at `path` inside `schema` (through optional, default, pipe and the like). */
+function keysAt(schema: z.ZodType | undefined, path: readonly string[]): string[] {
+  let def = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+  for (let depth = 0; def !== undefined && depth < 20; depth++) {
+    const inner = (def.innerType ?? def.in) as { _zod?: { def?: Record<string, unknown> } } | undefined;
+    if (def.type === "object") {
+      const shape = def.shape as Record<string, z.ZodType>;
+      if (path.length === 0) return Object.keys(shape);
+      return keysAt(shape[path[0] ?? ""], path.slice(1));
+    }
+    def = inner?._zod?.def;
+  }
+  return [];
+}
+
 /**
  * Turns a zod error on resource inputs into check failures, one per issue, each naming the property path
  * (`connection.baseUrl`, `publicKey`). The reason is the schema's message, which never quotes the input.
- * An unknown argument (a strict object's unrecognized key) is named itself, one failure per key, so a typo
- * points at the misspelled property rather than at the inputs as a whole.
+ * An unknown argument (a strict object's unrecognized key) is named itself, one failure per key, with the
+ * closest valid name from `schema` when one is close, so a typo points at what was meant.
  */
-export function zodFailures(error: z.ZodError): CheckFailure[] {
+export function zodFailures(
+  error: z.ZodError,
+  schema?: z.ZodType,
+  resource = "this resource",
+): CheckFailure[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
+      const known = keysAt(schema, path);
+      const where = path.length > 0 ? `${resource} ${path.join(".")}` : resource;
       return issue.keys.map((key) => ({
         property: [...path, key].join("."),
-        reason: "is not a known argument: check its spelling",
+        reason: unknownArgument(key, known, where),
       }));
     }
     return [{ property: path.length > 0 ? path.join(".") : "(inputs)", reason: issue.message }];

@@ -5,3 +5,4 @@ export * from "./coalesce";
 export * from "./notice";
 export * from "./settings";
 export * from "./errors";
+export * from "./lookup";

@@ -3,8 +3,11 @@
  * preview too, so they need credentials then: `connection`, then stack config, then the environment.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
-import { sessionFor } from "./connection";
+import { lookup } from "../common";
+import { CONFIG_KEYS, sessionFor } from "./connection";
+import { connectionSchema } from "./schemas";
 
 /** Settings of a lookup; each falls back to stack config, then the environment. */
 export interface LookupConnection {
@@ -28,29 +31,22 @@ export interface SecretValueInfo {
   value: pulumi.Output<string>;
 }
 
-/** Stack config read raw: `pulumi.Config.get` would warn that a secret was read as plain text. */
-function fromStackConfig(key: string): string | undefined {
-  try {
-    const value = pulumi.runtime.getConfig(key);
-    return value === undefined || value === "" ? undefined : value;
-  } catch {
-    return undefined;
-  }
-}
-
-function connectionOf(given: LookupConnection | undefined): LookupConnection {
-  const apiKey = given?.apiKey ?? fromStackConfig("netactuate:apiKey");
-  const baseUrl = given?.baseUrl ?? fromStackConfig("netactuate:baseUrl");
-  return { ...(apiKey !== undefined ? { apiKey } : {}), ...(baseUrl !== undefined ? { baseUrl } : {}) };
-}
+const listsArgs = z.object({ connection: connectionSchema.optional() }).strict();
+const valueArgs = z
+  .object({
+    key: z.string().min(1, "is required: the key of the value"),
+    connection: connectionSchema.optional(),
+  })
+  .strict();
 
 /** Every secret list of the account. */
 export async function getSecretLists(
   args: { connection?: LookupConnection } = {},
 ): Promise<SecretListInfo[]> {
-  const { client } = sessionFor(connectionOf(args.connection));
-  const lists = await client.lists.list();
-  return lists.map((list) => ({ id: String(list.id), name: list.name }));
+  return lookup("netactuate.getSecretLists", listsArgs, args, CONFIG_KEYS, async ({ connection }) => {
+    const lists = await sessionFor(connection).client.lists.list();
+    return lists.map((list) => ({ id: String(list.id), name: list.name }));
+  });
 }
 
 /** The value of a key (keys are unique across the account), wrapped as a secret; fails when the key is absent. */
@@ -58,18 +54,19 @@ export async function getSecretValue(args: {
   key: string;
   connection?: LookupConnection;
 }): Promise<SecretValueInfo> {
-  const { client } = sessionFor(connectionOf(args.connection));
-  const found = (await client.values.listAll()).find((value) => value.key === args.key);
-  if (found === undefined) {
-    throw new NotFoundError(
-      `NetActuate has no secret value with key "${args.key}" in this account; check the key (case-sensitive) or the account`,
-      { api: "NetActuate", method: "GET", path: "/secrets/all-values", status: 404 },
-    );
-  }
-  return {
-    id: String(found.id),
-    listId: String(found.listId),
-    key: found.key,
-    value: pulumi.secret(found.value),
-  };
+  return lookup("netactuate.getSecretValue", valueArgs, args, CONFIG_KEYS, async ({ key, connection }) => {
+    const found = (await sessionFor(connection).client.values.listAll()).find((value) => value.key === key);
+    if (found === undefined) {
+      throw new NotFoundError(
+        `NetActuate has no secret value with key "${key}" in this account; check the key (case-sensitive) or the account`,
+        { api: "NetActuate", method: "GET", path: "/secrets/all-values", status: 404 },
+      );
+    }
+    return {
+      id: String(found.id),
+      listId: String(found.listId),
+      key: found.key,
+      value: pulumi.secret(found.value),
+    };
+  });
 }

@@ -68,7 +68,9 @@ const provider = {
   /** Validates and normalizes inputs without any network call; failures name the property. */
   async check(_olds: Props, news: Props): Promise<CheckResult<Props>> {
     const result = secretListInputsSchema.safeParse(userInputs(news, OUTPUT_KEYS));
-    if (!result.success) return { failures: zodFailures(result.error) };
+    if (!result.success) {
+      return { failures: zodFailures(result.error, secretListInputsSchema, "netactuate.SecretList") };
+    }
     return { inputs: compact(result.data as Props) };
   },
 

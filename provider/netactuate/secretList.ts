@@ -30,6 +30,8 @@ export class SecretList extends pulumi.dynamic.Resource {
   /** Declares a list; a list with the same name already in the account fails the create (adopt it with `import`). */
   constructor(name: string, args: SecretListArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
+      // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
+      ...args,
       // Registered only once the program's keys are known to be distinct (see keyRegistry).
       name: afterKeyClaims(`netactuate.SecretList "${name}"`, args.name),
       connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),

@@ -96,7 +96,9 @@ const provider = {
   /** Validates and normalizes inputs without any network call; failures name the property, never the value. */
   async check(_olds: Props, news: Props): Promise<CheckResult<Props>> {
     const result = secretValueInputsSchema.safeParse(userInputs(news, OUTPUT_KEYS));
-    if (!result.success) return { failures: zodFailures(result.error) };
+    if (!result.success) {
+      return { failures: zodFailures(result.error, secretValueInputsSchema, "netactuate.SecretValue") };
+    }
     return { inputs: compact(result.data as Props) };
   },
 

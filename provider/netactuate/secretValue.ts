@@ -44,6 +44,8 @@ export class SecretValue extends pulumi.dynamic.Resource {
   /** Declares a value; a key already in the account but not in this stack fails the create (adopt it with `import`). */
   constructor(name: string, args: SecretValueArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
+      // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
+      ...args,
       listId: args.listId,
       // The duplicate-key check rides on the key itself (see keyRegistry).
       key: claimKey(name, args.key, args.connection),

@@ -38,6 +38,8 @@ export class GenericSecret extends pulumi.dynamic.Resource {
       provider,
       name,
       {
+        // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
+        ...args,
         name: args.name,
         value: pulumi.secret(args.value),
         secretType: args.secretType,

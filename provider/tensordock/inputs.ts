@@ -3,7 +3,7 @@
  * name the property and say what to do, and values still unknown at preview passed through untouched.
  */
 import { z } from "zod";
-import { type CheckFailure, isUnknown, UNKNOWN, zodFailures } from "../common";
+import { type CheckFailure, isUnknown, UNKNOWN, unknownArgument, zodFailures } from "../common";
 import { connectionSchema } from "./connection";
 import { parseOpenSshPublicKey } from "./publicKey";
 
@@ -82,7 +82,7 @@ function checkConnection(value: unknown): { value: unknown; failures: CheckFailu
   }
   const parsed = connectionSchema.safeParse(known);
   if (!parsed.success)
-    return { value, failures: prefixed(unknownKeyFailures(parsed.error, "connection"), "connection") };
+    return { value, failures: prefixed(unknownKeyFailures(parsed.error, "the connection"), "connection") };
   return { value: { ...parsed.data, ...unknown }, failures: [] };
 }
 
@@ -94,7 +94,7 @@ function unknownKeyFailures(error: z.ZodError, what: string): CheckFailure[] {
       for (const key of issue.keys) {
         failures.push({
           property: [...issue.path.map(String), key].join("."),
-          reason: `is not an argument of ${what}`,
+          reason: unknownArgument(key, Object.keys(connectionSchema.shape), what),
         });
       }
     } else {
@@ -137,7 +137,7 @@ export function checkArgs(
     if (news[key] === undefined) continue;
     failures.push({
       property: key,
-      reason: `is not an argument of ${resource} (arguments: ${Object.keys(args).join(", ")}, connection)`,
+      reason: unknownArgument(key, [...Object.keys(args), "connection"], resource),
     });
   }
   return { inputs, failures };

@@ -1,8 +1,9 @@
 /** Lookups: read what exists in TensorDock without managing it. */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { clientFor, configureTensorDock, connectionSchema, resolveConnection } from "./connection";
-import { withContext } from "../common";
+import { lookup } from "../common";
+import { clientFor, connectionSchema, resolveConnection, TENSORDOCK_CONFIG_KEYS } from "./connection";
+
+const argsSchema = z.object({ connection: connectionSchema.optional() }).strict();
 
 /** Arguments of {@link getSecrets}. */
 export interface GetSecretsArgs {
@@ -23,23 +24,8 @@ export interface TensorDockSecretInfo {
  * `connection`, then the stack's `tensordock:*` config, then `TENSORDOCK_*` environment variables.
  */
 export async function getSecrets(args: GetSecretsArgs = {}): Promise<TensorDockSecretInfo[]> {
-  const context = "listing tensordock secrets";
-  let connection: z.infer<typeof connectionSchema> | undefined;
-  try {
-    connection = args.connection === undefined ? undefined : connectionSchema.parse(args.connection);
-  } catch (error) {
-    const issue = error instanceof z.ZodError ? error.issues[0] : undefined;
-    throw withContext(
-      context,
-      new Error(`connection.${issue?.path.join(".") ?? ""} ${issue?.message ?? "is invalid"}`),
-    );
-  }
-  // In a program the stack config is read from the runtime (the provider host gets it through configure).
-  configureTensorDock({ config: { get: (key) => pulumi.runtime.getConfig(key) } });
-  try {
+  return lookup("tensordock.getSecrets", argsSchema, args, TENSORDOCK_CONFIG_KEYS, async ({ connection }) => {
     const secrets = await clientFor(resolveConnection(connection)).list();
     return secrets.map((s) => ({ id: s.id, name: s.name, type: s.type ?? "" }));
-  } catch (error) {
-    throw withContext(context, error);
-  }
+  });
 }

@@ -45,6 +45,8 @@ export class SshKey extends pulumi.dynamic.Resource {
       provider,
       name,
       {
+        // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
+        ...args,
         name: args.name,
         publicKey: args.publicKey,
         connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),

@@ -39,7 +39,8 @@ export function checkInputs(
     }
   }
   const parsed = inputsSchema.safeParse(given);
-  if (!parsed.success) return { failures: zodFailures(parsed.error) };
+  if (!parsed.success)
+    return { failures: zodFailures(parsed.error, inputsSchema, "walletcrew.TenantSecret") };
   const args = parsed.data;
   const failures: CheckFailure[] = [];
 

@@ -58,6 +58,8 @@ export class TenantSecret extends pulumi.dynamic.Resource {
   /** Declares a tenant secret; `value` and `connection` are wrapped as secrets. */
   constructor(name: string, args: TenantSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
+      // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
+      ...args,
       key: args.key,
       value: pulumi.secret(args.value),
       expiresOn: args.expiresOn,

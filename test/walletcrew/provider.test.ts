@@ -293,7 +293,7 @@ describe("getSecretKeys", () => {
 
   it("names the tenant and what to fix on a 403, never the key", async () => {
     const error = await failure(getSecretKeys({ tenantId: "demo-eu" }));
-    expect(error.message).toMatch(/^getSecretKeys for tenant demo-eu: 403/);
+    expect(error.message).toMatch(/^walletcrew.getSecretKeys: tenant demo-eu: 403/);
     expect(findCanaries(error.message, [KEY])).toEqual([]);
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * One way to run a lookup (a plain function that reads what exists without managing it, in the program's
+ * process): its arguments are checked strictly, an unknown one named with the closest valid name; the
+ * program's stack config is recorded for the one settings reader; and any failure becomes a ResourceError
+ * with what was being looked up in front.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { zodFailures } from "./check";
+import { type ConfigureRequest, recordConfig } from "./config";
+import { ResourceError, step } from "./errors";
+
+/** Checks `args`, records the program's config keys, and runs `body` as one step called `what`. */
+export async function lookup<S extends z.ZodType, T>(
+  what: string,
+  schema: S,
+  args: unknown,
+  configKeys: readonly string[],
+  body: (args: z.infer<S>) => Promise<T>,
+): Promise<T> {
+  const parsed = schema.safeParse(args ?? {});
+  if (!parsed.success) {
+    const failures = zodFailures(parsed.error, schema, what.split(" ")[0]);
+    throw new ResourceError(what, new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; ")));
+  }
+  // runtime.getConfig reads raw values (secret ones included) without the warning Config.get gives for them.
+  const req: ConfigureRequest = { config: { get: (key) => pulumi.runtime.getConfig(key) } };
+  recordConfig(req, configKeys);
+  return step(what, () => body(parsed.data));
+}
