@@ -95,6 +95,17 @@ export function zodFailures(
   });
 }
 
+/**
+ * The rule every name and key shares, whatever else its API asks: not empty once trimmed, and no leading or
+ * trailing whitespace, which an API would keep (two names that look alike) or strip (a diff on every `up`).
+ * `undefined` when the text passes, else the reason.
+ */
+export function nameProblem(text: string): string | undefined {
+  if (text.trim() === "") return "must not be empty or only spaces";
+  if (text.trim() !== text) return "must not start or end with spaces or other whitespace: remove them";
+  return undefined;
+}
+
 /** True when a value is still unknown at preview (Pulumi sends this sentinel for unresolved outputs). */
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;

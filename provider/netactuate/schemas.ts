@@ -4,7 +4,7 @@
  * schema version, and `upgrade*` functions read every older shape so refresh, update and delete keep working.
  */
 import { z } from "zod";
-import { SCHEMA_VERSION, schemaVersionOf, UNKNOWN } from "../common";
+import { nameProblem, SCHEMA_VERSION, schemaVersionOf, UNKNOWN } from "../common";
 
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -49,6 +49,10 @@ export const secretListInputsSchema = z
           (s) => s.trim() !== "",
           "name must not be empty: give the list a name (unique in the account)",
         )
+        .superRefine((s, ctx) => {
+          const problem = s.trim() === "" ? undefined : nameProblem(s);
+          if (problem !== undefined) ctx.addIssue({ code: "custom", message: `name ${problem}` });
+        })
         .refine(
           (s) => [...s].length <= MAX_NAME_LENGTH,
           `name must be at most ${MAX_NAME_LENGTH} characters`,

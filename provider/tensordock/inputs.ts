@@ -3,7 +3,7 @@
  * name the property and say what to do, and values still unknown at preview passed through untouched.
  */
 import { z } from "zod";
-import { type CheckFailure, isUnknown, UNKNOWN, unknownArgument, zodFailures } from "../common";
+import { type CheckFailure, isUnknown, nameProblem, UNKNOWN, unknownArgument, zodFailures } from "../common";
 import { connectionSchema } from "./connection";
 import { parseOpenSshPublicKey } from "./publicKey";
 
@@ -17,6 +17,10 @@ export const VALUE_MAX_BYTES = 64 * 1024;
 export const nameSchema = z
   .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
   .refine((s) => s.length > 0, "must not be empty: give the secret a name (1 to 255 characters)")
+  .superRefine((s, ctx) => {
+    const problem = s.length > 0 ? nameProblem(s) : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
   .refine((s) => [...s].length <= NAME_MAX_CHARS, `must be at most ${NAME_MAX_CHARS} characters`)
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (newlines, tabs)");

@@ -120,3 +120,44 @@ describe("lookups", () => {
     },
   );
 });
+
+describe("names and keys", () => {
+  const NAMES = [
+    {
+      resource: "tensordock.GenericSecret",
+      args: { name: "   ", value: "v" },
+      reason: "must not be empty or only spaces",
+    },
+    {
+      resource: "tensordock.SshKey",
+      args: { name: " deploy", publicKey: PUBLIC_KEY },
+      reason: "must not start or end with spaces",
+    },
+    {
+      resource: "netactuate.SecretList",
+      args: { name: "app-secrets " },
+      reason: "must not start or end with spaces",
+    },
+    { resource: "walletcrew.TenantSecret", args: { key: " spaced", value: "v" }, reason: "key" },
+  ];
+
+  it.each(NAMES)(
+    "$resource refuses $args.name$args.key at preview, naming the rule",
+    async ({ resource, args, reason }) => {
+      const stack = deployProgram({
+        programDir: PROGRAM,
+        env: { ...sandbox.current.env, MISTAKE: JSON.stringify({ resource, args }) },
+      });
+      stacks.push(stack);
+      const before = sandbox.current.log.length;
+      const error = await stack.run("preview").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as Error).message).toMatch(/check failed: (name|key): /);
+      expect((error as Error).message).toContain(reason);
+      expect(sandbox.current.log.slice(before)).toEqual([]);
+    },
+    60_000,
+  );
+});
