@@ -6,3 +6,4 @@ export * from "./notice";
 export * from "./settings";
 export * from "./errors";
 export * from "./lookup";
+export * from "./serialize";

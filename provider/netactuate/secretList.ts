@@ -1,6 +1,6 @@
 /** The `netactuate.SecretList` resource: a named container of secret values in a NetActuate account. */
 import * as pulumi from "@pulumi/pulumi";
-import { afterKeyClaims, type ConnectionArgs } from "./keyRegistry";
+import { claimListName, type ConnectionArgs } from "./keyRegistry";
 
 import provider = require("./secretList.provider");
 
@@ -32,8 +32,8 @@ export class SecretList extends pulumi.dynamic.Resource {
     const props = {
       // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
       ...args,
-      // Registered only once the program's keys are known to be distinct (see keyRegistry).
-      name: afterKeyClaims(`netactuate.SecretList "${name}"`, args.name),
+      // Registered only once the program's keys and list names are known to be distinct (see keyRegistry).
+      name: claimListName(name, args.name, args.connection),
       connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
       schemaVersion: undefined,
     };

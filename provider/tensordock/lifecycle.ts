@@ -12,7 +12,7 @@
  */
 import { isOutcomeUnknown, NotFoundError, ResponseValidationError } from "../../sdk/core";
 import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../../sdk/tensordock";
-import { createBaselines, readCoalescer, ResourceError, withContext } from "../common";
+import { createBaselines, oneAtATime, readCoalescer, ResourceError, withContext } from "../common";
 
 /** How long the recovery waits between its lists; a server that timed out may still be committing. */
 export const recoveryTiming = {
@@ -28,8 +28,6 @@ export const recoveryTiming = {
 const baselines = createBaselines;
 /** Ids created or adopted by this process, per account: never adopted a second time. */
 const claimed = new Map<string, Set<string>>();
-/** Tail of the queue of creates per (account, type, name). */
-const queues = new Map<string, Promise<void>>();
 
 function claim(account: string, id: string): void {
   let ids = claimed.get(account);
@@ -38,20 +36,6 @@ function claim(account: string, id: string): void {
     claimed.set(account, ids);
   }
   ids.add(id);
-}
-
-async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  let release!: () => void;
-  const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
-  queues.set(key, tail);
-  await previous;
-  try {
-    return await fn();
-  } finally {
-    release();
-    if (queues.get(key) === tail) queues.delete(key);
-  }
 }
 
 /** Everything a lifecycle call needs: the client, the account key, and the context for errors. */
@@ -75,7 +59,7 @@ export async function createOrAdopt(
   matches: CandidateMatcher,
 ): Promise<TensorDockSecret> {
   const { client, account, context } = ctx;
-  return serialized(`${account}\0${input.type}\0${input.name}`, async () => {
+  return oneAtATime(`${account}\0${input.type}\0${input.name}`, async () => {
     let baseline: Set<string>;
     try {
       baseline = await baselines.get(account, async () => new Set((await client.list()).map((s) => s.id)));

@@ -12,7 +12,15 @@ import {
   TimeoutError,
 } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
-import { type ConfigureRequest, compact, readCoalescer, recordConfig, SCHEMA_VERSION, step } from "../common";
+import {
+  type ConfigureRequest,
+  compact,
+  oneAtATime,
+  readCoalescer,
+  recordConfig,
+  SCHEMA_VERSION,
+  step,
+} from "../common";
 import { now } from "./clock";
 import { accountFor, CONFIG_KEYS, clientFor } from "./connection";
 import { checkInputs, diffOutputs } from "./plan";
@@ -104,28 +112,31 @@ const provider = {
     const args = inputs as Inputs;
     const id = idOf(args.tenantId, args.key);
     return step(`creating ${RESOURCE} ${id}`, async () => {
-      const client = clientFor(args.tenantId, args.connection);
       const account = accountFor(args.tenantId, args.connection);
-      // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
-      const existed = (await client.list()).includes(args.key);
-      if (existed && args.adopt !== true) {
-        throw new Error(
-          `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
-            `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
-            `option (import: "${id}"), or set adopt: true to take it over (its value and validity are ` +
-            "overwritten); otherwise choose another key",
-        );
-      }
-      try {
-        await client.put(args.key, putBody(args));
-      } catch (error) {
-        // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
-        if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
-        throw error;
-      } finally {
-        readCoalescer.invalidate(account);
-      }
-      return { id, outs: outputsOf(args, now()) };
+      // One create of a key at a time: two would both see it free, and both PUTs (an upsert) would "create" it.
+      return oneAtATime(`${account}\0${args.key}`, async () => {
+        const client = clientFor(args.tenantId, args.connection);
+        // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
+        const existed = (await client.list()).includes(args.key);
+        if (existed && args.adopt !== true) {
+          throw new Error(
+            `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
+              `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
+              `option (import: "${id}"), or set adopt: true to take it over (its value and validity are ` +
+              "overwritten); otherwise choose another key",
+          );
+        }
+        try {
+          await client.put(args.key, putBody(args));
+        } catch (error) {
+          // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
+          if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
+          throw error;
+        } finally {
+          readCoalescer.invalidate(account);
+        }
+        return { id, outs: outputsOf(args, now()) };
+      });
     });
   },
 

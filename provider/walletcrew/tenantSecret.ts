@@ -1,6 +1,8 @@
 /** The `walletcrew.TenantSecret` resource: one secret of a The Wallet Crew tenant, addressed by key. */
 import * as pulumi from "@pulumi/pulumi";
 
+import { claimIdentity, credentialDigest, scopeOf } from "../common/claims";
+
 import provider = require("./tenantSecret.provider");
 
 /** Where and how to reach The Wallet Crew for one resource; each field falls back to stack config, then env. */
@@ -11,6 +13,50 @@ export interface TenantSecretConnection {
   tenantId?: pulumi.Input<string>;
   /** API host. @default walletcrew:baseUrl, then WALLETCREW_BASE_URL, then https://app.neostore.cloud */
   baseUrl?: pulumi.Input<string>;
+}
+
+/** The program's view of a setting: stack config, then the environment (the provider reads the same). */
+function programSetting(configKey: string, envVar: string): string | undefined {
+  const value = pulumi.runtime.getConfig(configKey) ?? process.env[envVar];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/**
+ * Claims `key` in its tenant: the scope is the API host, a digest of the API key (never the key) and the
+ * tenant, resolved as the provider resolves them.
+ */
+function claimKey(
+  name: string,
+  key: pulumi.Input<string>,
+  tenantId: pulumi.Input<string> | undefined,
+  connection: pulumi.Input<TenantSecretConnection> | undefined,
+): pulumi.Output<string> {
+  // The API key becomes its digest here, before anything leaves the secret connection.
+  const fromConnection = scopeOf(connection, (c) =>
+    JSON.stringify([
+      c?.baseUrl,
+      c?.apiKey === undefined ? undefined : credentialDigest(c.apiKey),
+      c?.tenantId,
+    ]),
+  );
+  const scope = pulumi.unsecret(
+    pulumi.all([tenantId, fromConnection]).apply(([tenant, text]) => {
+      const [baseUrl, keyDigest, connectionTenant] = JSON.parse(text) as Array<string | null>;
+      const host = baseUrl ?? programSetting("walletcrew:baseUrl", "WALLETCREW_BASE_URL") ?? "default";
+      const credential =
+        keyDigest ?? credentialDigest(programSetting("walletcrew:apiKey", "WALLETCREW_API_KEY"));
+      const resolvedTenant =
+        tenant ?? connectionTenant ?? programSetting("walletcrew:tenantId", "WALLETCREW_TENANT_ID") ?? "";
+      return `${host.replace(/\/+$/, "")}|${credential}|${resolvedTenant}`;
+    }),
+  );
+  const spec = {
+    type: "walletcrew.TenantSecret",
+    name,
+    scope,
+    rule: "a tenant holds one secret per key (a second PUT overwrites the first)",
+  };
+  return claimIdentity(spec, key, (k, s) => `key "${k}" in tenant ${s.slice(s.lastIndexOf("|") + 1)}`);
 }
 
 /** Arguments of {@link TenantSecret}. */
@@ -60,7 +106,8 @@ export class TenantSecret extends pulumi.dynamic.Resource {
     const props = {
       // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
       ...args,
-      key: args.key,
+      // Two TenantSecrets of the program with one key in one tenant fail, naming both (see provider/common/claims).
+      key: claimKey(name, args.key, args.tenantId, args.connection),
       value: pulumi.secret(args.value),
       expiresOn: args.expiresOn,
       notBefore: args.notBefore,

@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeEach, describe, expect, it } from "vitest";
-import { afterKeyClaims, claimKey, resetKeyClaims } from "../../provider/netactuate/keyRegistry";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+type Registry = typeof import("../../provider/netactuate/keyRegistry");
+/** A fresh registry per test, as each program process has its own: the modules are loaded anew. */
+let claimKey: Registry["claimKey"];
+let claimListName: Registry["claimListName"];
 
 interface Internals<T> {
   promise(): Promise<T>;
@@ -19,8 +23,9 @@ function resolved<T>(output: pulumi.Output<T>): Promise<T> {
   return internals.promise();
 }
 
-beforeEach(() => {
-  resetKeyClaims();
+beforeEach(async () => {
+  vi.resetModules();
+  ({ claimKey, claimListName } = await import("../../provider/netactuate/keyRegistry"));
 });
 
 describe("the program-side key registry", () => {
@@ -56,12 +61,25 @@ describe("the program-side key registry", () => {
   });
 
   it("holds back other NetActuate resources of a program with a clash", async () => {
-    const clashing = [claimKey("one", "K", undefined), claimKey("two", "K", undefined)];
-    await expect(resolved(afterKeyClaims('netactuate.SecretList "list"', "app"))).rejects.toThrow(
+    // Observed at once: both fail, and a rejection nobody observes would be reported as unhandled.
+    const clashing = Promise.allSettled(
+      [claimKey("one", "K", undefined), claimKey("two", "K", undefined)].map(resolved),
+    );
+    await expect(resolved(claimListName("list", "app", undefined))).rejects.toThrow(
       /^netactuate.SecretList "list" is not created: .*"one" and "two" declare the same key "K"/,
     );
-    await Promise.allSettled(clashing.map(resolved));
-    resetKeyClaims();
-    expect(await resolved(afterKeyClaims('netactuate.SecretList "list"', "app"))).toBe("app");
+    expect((await clashing).map((o) => o.status)).toEqual(["rejected", "rejected"]);
+  });
+
+  it("passes a list name declared once, and fails two lists with one name, naming both", async () => {
+    expect(await resolved(claimListName("only", "app", undefined))).toBe("app");
+    const outcomes = await Promise.allSettled(
+      ["a", "b"].map((name) => resolved(claimListName(name, "shared", undefined))),
+    );
+    for (const outcome of outcomes) {
+      expect(String((outcome as PromiseRejectedResult).reason)).toMatch(
+        /netactuate.SecretList resources "a" and "b" declare the same list name "shared": NetActuate list names are unique/,
+      );
+    }
   });
 });
