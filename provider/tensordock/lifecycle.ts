@@ -57,15 +57,19 @@ export async function createOrAdopt(
   ctx: RemoteContext,
   input: CreateSecretInput,
   matches: CandidateMatcher,
+  provablySame?: CandidateMatcher,
 ): Promise<TensorDockSecret> {
   const { client, account, context } = ctx;
   return oneAtATime(`${account}\0${input.type}\0${input.name}`, async () => {
-    let baseline: Set<string>;
+    let existing: TensorDockSecret[];
     try {
-      baseline = await baselines.get(account, async () => new Set((await client.list()).map((s) => s.id)));
+      existing = await baselines.get(account, () => client.list());
     } catch (error) {
       throw withContext(`${context} (listing the existing secrets first)`, error);
     }
+    const adopted = await adoptOrRefuse(ctx, input, existing, provablySame);
+    if (adopted !== undefined) return adopted;
+    const baseline = new Set(existing.map((s) => s.id));
     try {
       const created = await client.create(input);
       claim(account, created.id);
@@ -81,6 +85,43 @@ export async function createOrAdopt(
       readCoalescer.invalidate(account);
     }
   });
+}
+
+/**
+ * The guard against duplicates after an interrupted run or a lost state: a secret with our name and type
+ * that this process did not make is adopted only when it is provably the one we would create (an SSH key
+ * with the identical public key), and otherwise refused, naming its id and the import that adopts it.
+ */
+async function adoptOrRefuse(
+  ctx: RemoteContext,
+  input: CreateSecretInput,
+  existing: readonly TensorDockSecret[],
+  provablySame: CandidateMatcher | undefined,
+): Promise<TensorDockSecret | undefined> {
+  const ours = claimed.get(ctx.account);
+  const taken = existing.filter(
+    (s) => s.name === input.name && (s.type === undefined || s.type === input.type) && !ours?.has(s.id),
+  );
+  if (taken.length === 0) return undefined;
+  if (provablySame !== undefined) {
+    for (const candidate of taken) {
+      if (await provablySame(candidate)) {
+        claim(ctx.account, candidate.id);
+        return candidate;
+      }
+    }
+  }
+  const ids = taken.map((s) => s.id);
+  const why =
+    provablySame === undefined
+      ? "TensorDock never returns a secret's value, so it cannot be proved to be this one"
+      : "its public key differs";
+  throw new ResourceError(
+    `${ctx.context}: a ${input.type} secret named ${JSON.stringify(input.name)} already exists in TensorDock ` +
+      `(id ${ids.join(", ")}) but not in this stack's state, and ${why}. If it is this stack's (a run was ` +
+      `interrupted, or the state was lost), adopt it with the import resource option { import: "${ids[0]}" }; ` +
+      "otherwise delete it or choose another name",
+  );
 }
 
 async function recover(

@@ -9,6 +9,7 @@ import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, publicKeySchema } from "./inputs";
 import { createOrAdopt, deleteSecret, failAfterCreate, findSecret } from "./lifecycle";
+import type { TensorDockSecret } from "../../sdk/tensordock";
 import { parseOpenSshPublicKey } from "./publicKey";
 import { defined, type SshKeyOutputs, sshKeyOutputs, upgradeSshKey } from "./state";
 
@@ -71,15 +72,18 @@ const provider = {
     const args = createInputs.parse(inputs);
     const context = `creating ${describe(RESOURCE, args.name)}`;
     const ctx = remote(args.connection, context);
+    // An SSH key with our name and the identical public key is provably ours: adopted, never duplicated.
+    const samePublicKey = async (candidate: TensorDockSecret) => {
+      const line =
+        normalizedLine(candidate.value) ??
+        normalizedLine((await ctx.client.retrieve(candidate.id).catch(() => undefined))?.value);
+      return line === args.publicKey;
+    };
     const secret = await createOrAdopt(
       ctx,
       { name: args.name, type: "SSHKEY", value: args.publicKey },
-      async (candidate) => {
-        const line =
-          normalizedLine(candidate.value) ??
-          normalizedLine((await ctx.client.retrieve(candidate.id).catch(() => undefined))?.value);
-        return line === args.publicKey;
-      },
+      samePublicKey,
+      samePublicKey,
     );
     try {
       if (secret.type !== undefined && secret.type !== "SSHKEY") {

@@ -95,8 +95,10 @@ describe.each(examples)("examples/%s/README.md", (name) => {
   const readme = readFileSync(path.join(dir, "README.md"), "utf8");
   const expected = EXPECTED[name];
 
-  it("says how to install it: npm install", () => {
-    expect(shellBlockUnder(readme, "Install")).toBe("npm install\n");
+  it("says how to install it: the repository's build tools, then npm install of the built package", () => {
+    const block = shellBlockUnder(readme, "Install");
+    expect(block).toMatch(/^\(cd \.\.\/\.\. && npm ci\)/);
+    expect(block).toMatch(/^npm install\b/m);
   });
 
   it("runs its commands as written against a default sandbox: up creates, preview and refresh change nothing", async () => {

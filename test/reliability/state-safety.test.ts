@@ -132,11 +132,14 @@ describe("deleted or modified outside Pulumi", () => {
     await walletcrew.delete("rs-tenant-del");
     await netactuate.lists.delete(Number(id("list-del")));
     await netactuate.values.delete(Number(id("list-keep")), Number(id("value-del")));
-    // Modified outside. TensorDock: ours deleted, another of the same name made by someone else.
+    // Modified outside. TensorDock: ours deleted, and others made by someone else (under other names: one
+    // with our name is refused by the create, naming its id, which test/mistakes/adoption.test.ts proves).
     await tensordock.delete(id("key-mod"));
     await tensordock.delete(id("secret-mod"));
-    theirs.push((await tensordock.create({ name: "rs-key-mod", type: "SSHKEY", value: publicKeyLine() })).id);
-    theirs.push((await tensordock.create({ name: "rs-secret-mod", type: "GENERIC", value: "theirs" })).id);
+    theirs.push(
+      (await tensordock.create({ name: "rs-key-theirs", type: "SSHKEY", value: publicKeyLine() })).id,
+    );
+    theirs.push((await tensordock.create({ name: "rs-secret-theirs", type: "GENERIC", value: "theirs" })).id);
     await walletcrew.put("rs-tenant-mod", { value: canary("Changed") });
     await netactuate.lists.rename(Number(id("list-mod")), { name: "rs-list-renamed-outside" });
     await netactuate.values.update(Number(id("list-keep")), Number(id("value-mod")), {

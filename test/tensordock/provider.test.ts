@@ -120,14 +120,25 @@ describe("create with an unknown outcome", () => {
     expect(requests()["POST /api/v2/secrets"]).toEqual({ dropped: 1 });
   });
 
-  it("never adopts a secret with the same name that existed before the attempt", async () => {
+  it("adopts an SSH key with its name and the identical public key that existed before, posting nothing", async () => {
     const key = publicKeyLine();
     const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
     const older = await client.create({ name: "same", type: "SSHKEY", value: key });
-    sandbox.faults.dropAfterCommit(1, { method: "POST" });
     const created = await sshKey.create({ name: "same", publicKey: key });
-    expect(created.id).not.toBe(older.id);
-    expect(sandbox.secrets().map((s) => s.id)).toEqual([older.id, created.id]);
+    expect(created.id).toBe(older.id);
+    expect(sandbox.secrets().map((s) => s.id)).toEqual([older.id]);
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 1 });
+  });
+
+  it("refuses a secret with its name made before with another key, naming its id and the import", async () => {
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    const older = await client.create({ name: "same", type: "SSHKEY", value: publicKeyLine() });
+    const error = await sshKey
+      .create({ name: "same", publicKey: publicKeyLine() })
+      .catch((e: unknown) => e as Error);
+    expect((error as Error).message).toContain(`already exists in TensorDock (id ${older.id})`);
+    expect((error as Error).message).toContain(`{ import: "${older.id}" }`);
+    expect(sandbox.secrets().map((s) => s.id)).toEqual([older.id]);
   });
 
   it("reuses one baseline list for the creates that follow, and never adopts when two candidates appeared", async () => {
