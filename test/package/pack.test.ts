@@ -165,7 +165,7 @@ describe("the published tarball", () => {
     expect(lines).toHaveLength(subpaths.length);
     for (const line of lines) expect(line.split(" ")[1]?.startsWith(installed)).toBe(true);
     expect(lines.find((l) => l.startsWith("pulumi-secretstack "))).toMatch(
-      / netactuate,tensordock,walletcrew/,
+      / MissingCredentialError,ResourceError,SettingError,netactuate,tensordock,walletcrew$/,
     );
     expect(lines.find((l) => l.startsWith("pulumi-secretstack/sandbox "))).toContain("startSandbox");
     expect(lines.find((l) => l.startsWith("pulumi-secretstack/providers/tensordock/sshKey "))).toMatch(
