@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DeploymentError, readState, type Summary } from "../../engine";
+import { DeploymentError, readState, type Summary } from "../../harness/engine";
 import { type Sandbox, startSandbox } from "../../sandbox";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";

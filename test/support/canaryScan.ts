@@ -2,7 +2,7 @@
  * Counting leaked canaries: every encoded form of every canary found in a text, by form (plain, base64,
  * URL-encoded, hex), so a report can say how many hits each source had and in which form.
  */
-import { SECRET_SIG, SIG_KEY } from "../../engine/protocol";
+import { specialSecretSig as SECRET_SIG, specialSigKey as SIG_KEY } from "@pulumi/pulumi/runtime/rpc";
 
 /** The form a canary was found in. */
 export type LeakForm = "plain" | "base64" | "url-encoded" | "hex";

@@ -21,8 +21,8 @@ import {
   type StackState,
   type Summary,
   up,
-} from "../../engine";
-import { StateFile } from "../../engine/state";
+} from "../../harness/engine";
+import { StateFile } from "../../harness/engine/state";
 import { type BaseUrls, type ResourceType, startTrio, type Trio, URN_TYPE } from "./sandboxTrio";
 
 /** The fixture program declaring all five resource types. */

@@ -11,7 +11,7 @@ import {
   refresh,
   type Summary,
   up,
-} from "../../engine";
+} from "../../harness/engine";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { WalletCrewClient } from "../../sdk/walletcrew";
 import { recordFigure } from "../support/report";
