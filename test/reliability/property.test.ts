@@ -27,9 +27,9 @@ import tensordockKey from "../../provider/tensordock/sshKey.provider";
 import { setSleep } from "../../provider/walletcrew/clock";
 import walletcrewSecret from "../../provider/walletcrew/tenantSecret.provider";
 import type { FaultInjector } from "../../sandbox/core";
-import { publicKeyLine } from "../support/reliabilityStack";
 import { recordFigure, runCount } from "../support/report";
 import { startTrio, TRIO_TENANT, type Trio } from "../support/sandboxTrio";
+import { publicKeyLine } from "../tensordock/helpers";
 
 // Before any provider module loads: reads never reuse an account snapshot (each step is a fresh host), and
 // every client of the providers waits on fake time, recording the waits instead of sleeping.
