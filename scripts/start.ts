@@ -21,8 +21,10 @@ import {
   refresh,
   type Summary,
   up,
-} from "../engine";
-import { type Sandbox, startSandbox } from "../sandbox";
+} from "../harness/engine";
+// The library as users load it: the copy the build installs into node_modules (scripts/install-self.cjs).
+import { type Sandbox, startSandbox } from "pulumi-secretstack/sandbox";
+// Not part of the package's exports: compiled from source beside this script.
 import { exitOnUnsupportedNode } from "../sandbox/core/runtime";
 import { summarizeSandbox } from "./summary";
 

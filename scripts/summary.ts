@@ -1,5 +1,5 @@
-import { NetActuateClient, TensorDockClient, WalletCrewClient } from "../sdk";
-import type { SandboxEndpoints } from "../sandbox";
+import type { SandboxEndpoints } from "pulumi-secretstack/sandbox";
+import { NetActuateClient, TensorDockClient, WalletCrewClient } from "pulumi-secretstack/sdk";
 
 /**
  * What exists in each sandbox API, read through the same clients the resources use: names, types and ids,

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { destroy, type EngineOptions, preview, refresh, type Summary, up } from "../../engine";
+import { destroy, type EngineOptions, preview, refresh, type Summary, up } from "../../harness/engine";
 
 /** The fixture program: a tiny dynamic provider over a JSON file (see its index.ts for the knobs). */
 export const TRIVIAL_PROGRAM = path.resolve(__dirname, "..", "fixtures", "trivial");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProviderError, ProviderHost } from "../../engine";
+import { ProviderError, ProviderHost } from "../../harness/engine";
 import { TRIVIAL_PROGRAM } from "./fixture";
 
 // A provider module as the host loads it from `__provider`: its `handler` export returns the provider.

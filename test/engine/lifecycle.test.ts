@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { readState } from "../../engine";
+import { readState } from "../../harness/engine";
 import { TrivialStack, urnOf } from "./fixture";
 
 // One stack taken through its whole life, in order: each test starts from the state the previous one left.

@@ -5,8 +5,8 @@ import {
   dependentsWithin,
   Limiter,
   parsePropertyPath,
-} from "../../engine/plan";
-import type { ResourceState } from "../../engine/state";
+} from "../../harness/engine/plan";
+import type { ResourceState } from "../../harness/engine/state";
 
 function entry(urn: string, dependencies: string[] = [], parent?: string): ResourceState {
   return {

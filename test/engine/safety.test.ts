@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeploymentError, type ProviderHost, readState, type Summary } from "../../engine";
+import { DeploymentError, type ProviderHost, readState, type Summary } from "../../harness/engine";
 import { TrivialStack, urnOf } from "./fixture";
 
 const stacks: TrivialStack[] = [];

@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Summary } from "../../engine";
+import type { Summary } from "../../harness/engine";
 import { changes, deployProgram, NO_CHANGES, type ProgramStack } from "../support/deploy";
 import { canary, findLeak } from "../support/leaks";
 import { type Finished, REPO_ROOT, runNodeBin } from "../support/process";

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DeploymentError } from "../../engine";
+import { DeploymentError } from "../../harness/engine";
 import { getSecretLists, getSecretValue } from "../../provider/netactuate/lookups";
 import { getSecrets } from "../../provider/tensordock/lookups";
 import { getSecretKeys } from "../../provider/walletcrew/lookups";

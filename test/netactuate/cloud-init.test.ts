@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeploymentError, destroy, preview, type Summary, up } from "../../engine";
+import { DeploymentError, destroy, preview, type Summary, up } from "../../harness/engine";
 import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import { canary, findLeak, readTree } from "./helpers";
 

@@ -12,7 +12,7 @@ import {
   type StackState,
   type Summary,
   up,
-} from "../../engine";
+} from "../../harness/engine";
 import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { canary, findLeak, readTree } from "./helpers";

@@ -1,6 +1,6 @@
 /** Shared helpers of the NetActuate tests: canaries, leak scans, and a fresh view of the account per operation. */
 import { accountKey, readCoalescer } from "../../provider/common";
-export { canary, findLeak, leakForms, readTree } from "../support/leaks";
+export { canary, findLeak, readTree } from "../support/leaks";
 
 /**
  * A refresh runs in a fresh provider host; in-process, that means forgetting the account snapshots the

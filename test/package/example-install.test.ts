@@ -11,7 +11,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StackState, Summary } from "../../engine";
+import type { StackState, Summary } from "../../harness/engine";
 import { changes, deployProgram, NO_CHANGES, type ProgramStack } from "../support/deploy";
 import { type Finished, REPO_ROOT, runProcess } from "../support/process";
 import { EMPTY_SANDBOX, withSandbox } from "../support/sandbox";

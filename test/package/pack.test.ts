@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StackState, Summary } from "../../engine";
+import type { StackState, Summary } from "../../harness/engine";
 import { changes, deployProgram, NO_CHANGES, type ProgramStack } from "../support/deploy";
 import { canary, findLeak } from "../support/leaks";
 import { REPO_ROOT, runNodeBin, runNpm, runProcess } from "../support/process";
@@ -134,8 +134,14 @@ describe("the published tarball", () => {
     );
     expect(files).toContain("dist/sandbox/cli.js");
     for (const provider of PROVIDERS) expect(files).toContain(`dist/provider/${provider}.provider.js`);
-    // The stand-in engine and npm start are tooling of this repository, not of its users.
-    expect(files.filter((f) => /^dist\/(engine|scripts|test|examples)\//.test(f))).toEqual([]);
+    // The stand-in engine and npm start are tooling of this repository (harness/ and scripts/, built into
+    // .build/), not of its users: the build holds the library's folders only.
+    expect(files.filter((f) => /^dist\/(engine|harness|scripts|test|examples)\//.test(f))).toEqual([]);
+    expect(
+      files.filter(
+        (f) => f.startsWith("dist/") && !/^dist\/(index\.(js|d\.ts)|(provider|sdk|sandbox)\/)/.test(f),
+      ),
+    ).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|tests|examples|fixtures|__tests__)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
     // What npm extracted is exactly what the listing says.

@@ -1,6 +1,6 @@
 /**
  * `npm start` as users run it with the Pulumi CLI on PATH. The CLI here is the CLI-shaped test executable
- * (test/support/pulumi-cli): a process of its own that deploys the root program through the stand-in engine,
+ * (harness/pulumi-cli): a process of its own that deploys the root program through the stand-in engine,
  * whose program and provider host reach the sandbox over HTTP, as under the real CLI. So the sandbox that
  * `npm start` serves must keep answering while the CLI runs, and a Ctrl-C must stop the CLI first, then the
  * sandbox, leaving no process and data the next run converges on.
@@ -15,7 +15,7 @@ import { findLeak } from "../support/leaks";
 import { type Finished, REPO_ROOT, runNpm } from "../support/process";
 import { sandboxClients, sandboxContents } from "../support/sandbox";
 
-const CLI_DIR = path.join(REPO_ROOT, "test", "support", "pulumi-cli");
+const CLI_DIR = path.join(REPO_ROOT, "harness", "pulumi-cli");
 const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { findLeak, readTree } from "../support/leaks";
 import { bareEnv, type Finished, REPO_ROOT, runProcess } from "../support/process";
 import { sandboxClients, sandboxContents } from "../support/sandbox";
 
-const START = path.join(REPO_ROOT, "dist", "scripts", "start.js");
+const START = path.join(REPO_ROOT, ".build", "scripts", "start.js");
 const home = mkdtempSync(path.join(tmpdir(), "secretstack-start-"));
 /** The repository's own npm start state, which a run with SECRETSTACK_HOME must not touch. */
 const repoState = path.join(REPO_ROOT, ".secretstack", "engine", "dev.json");

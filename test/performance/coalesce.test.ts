@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EngineOptions, readState, refresh, type Summary, up } from "../../engine";
+import { type EngineOptions, readState, refresh, type Summary, up } from "../../harness/engine";
 import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { NetActuateClient } from "../../sdk/netactuate";

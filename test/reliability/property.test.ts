@@ -1,7 +1,7 @@
 /**
  * Property-based state safety: random create/update/delete/refresh sequences over every resource type, each
- * step under a random fault schedule, driven by a tiny in-process engine that applies Pulumi's rules to the
- * real provider objects against the real sandboxes. After each sequence the faults stop, one clean deployment
+ * step under a random fault schedule, driven in this process by the stand-in engine's own planner (the steps
+ * of harness/engine, through InProcessStack) over the real provider objects against the real sandboxes. After each sequence the faults stop, one clean deployment
  * runs, and the sandbox is reconciled with the model: every object belongs to exactly one state entry and
  * holds the declared content, and nothing more is planned.
  *
@@ -16,7 +16,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as fc from "fast-check";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { InProcessStack, type Props, type ResourceState } from "../../harness/engine";
 import netactuateList from "../../provider/netactuate/secretList.provider";
 import netactuateValue from "../../provider/netactuate/secretValue.provider";
 import tensordockSecret from "../../provider/tensordock/genericSecret.provider";
@@ -25,10 +27,9 @@ import tensordockKey from "../../provider/tensordock/sshKey.provider";
 import { setSleep } from "../../provider/walletcrew/clock";
 import walletcrewSecret from "../../provider/walletcrew/tenantSecret.provider";
 import type { FaultInjector } from "../../sandbox/core";
-import { publicKeyLine } from "../support/reliabilityStack";
 import { recordFigure, runCount } from "../support/report";
 import { startTrio, TRIO_TENANT, type Trio } from "../support/sandboxTrio";
-import { type DynamicProvider, type Entry, type Props, TinyEngine } from "../support/tinyEngine";
+import { publicKeyLine } from "../tensordock/helpers";
 
 // Before any provider module loads: reads never reuse an account snapshot (each step is a fresh host), and
 // every client of the providers waits on fake time, recording the waits instead of sleeping.
@@ -98,19 +99,19 @@ interface RemoteObject {
 interface World {
   api: string;
   faults(): FaultInjector;
-  providers: Record<string, DynamicProvider>;
+  providers: Record<string, dynamic.ResourceProvider>;
   setup(prefix: string): Promise<Context>;
   /** What slot `slot` declares in version `variant` (0–3): versions 2 and 3 rename it, odd ones change its value. */
   declare(ctx: Context, slot: number, variant: number): Declared;
   /** The content a state entry claims its object has. */
-  stateContent(entry: Entry): string;
+  stateContent(entry: ResourceState): string;
   remote(ctx: Context): Promise<RemoteObject[]>;
   cleanup(ctx: Context): Promise<void>;
 }
 
 let trio: Trio;
 let dir: string;
-const provider = (p: unknown) => p as DynamicProvider;
+const provider = (p: unknown) => p as dynamic.ResourceProvider;
 
 const WORLDS: World[] = [
   {
@@ -139,7 +140,7 @@ const WORLDS: World[] = [
         content: `${name}|${value}`,
       };
     },
-    stateContent: (e) => `${e.outputs.name}|${e.kind === "sshKey" ? e.outputs.publicKey : e.outputs.value}`,
+    stateContent: (e) => `${e.outputs.name}|${e.type === "sshKey" ? e.outputs.publicKey : e.outputs.value}`,
     remote: async (ctx) => {
       const values = trio.tensorDockValues();
       return trio.tensordock
@@ -220,7 +221,7 @@ const WORLDS: World[] = [
       };
     },
     stateContent: (e) =>
-      e.kind === "secretList"
+      e.type === "secretList"
         ? String(e.outputs.name)
         : `${e.outputs.listId}|${e.outputs.key}|${e.outputs.value}`,
     remote: async (ctx) => {
@@ -337,7 +338,7 @@ let serial = 0;
 async function runSchedule(world: World, operations: Operation[], tally: Tally): Promise<void> {
   serial += 1;
   const ctx = await world.setup(`p${serial}`);
-  const engine = new TinyEngine(world.providers);
+  const engine = new InProcessStack(world.providers);
   const desired = new Map<string, Declared>();
   const faults = world.faults();
   try {
@@ -349,7 +350,7 @@ async function runSchedule(world: World, operations: Operation[], tally: Tally):
       const step = async () => {
         if (op.action.type === "refresh") return engine.refresh(slot);
         await engine.deletePending();
-        return declared ? engine.up(slot, declared.kind, declared.inputs) : engine.destroy(slot);
+        return declared ? engine.up(declared.kind, slot, declared.inputs) : engine.destroy(slot);
       };
       inject(faults, op.faults);
       tally.steps += 1;
@@ -365,11 +366,11 @@ async function runSchedule(world: World, operations: Operation[], tally: Tally):
 
     // The faults are over: one clean deployment must converge.
     await engine.deletePending();
-    expect(engine.pending, "pending deletes after a clean deployment").toEqual([]);
+    expect(engine.pending(), "pending deletes after a clean deployment").toEqual([]);
     for (const [index, slot] of SLOTS.entries()) {
       const declared = desired.get(slot);
       try {
-        if (declared) await engine.up(slot, declared.kind, declared.inputs);
+        if (declared) await engine.up(declared.kind, slot, declared.inputs);
         else await engine.destroy(slot);
       } catch (error) {
         throw new Error(`slot ${index} does not converge without faults: ${(error as Error).message}`);
@@ -379,8 +380,8 @@ async function runSchedule(world: World, operations: Operation[], tally: Tally):
     // Reconcile: each object belongs to exactly one state entry and holds the declared content.
     const remote = await world.remote(ctx);
     const owned = new Map<string, number>();
-    for (const e of engine.entries())
-      owned.set(`${e.kind}:${e.id}`, (owned.get(`${e.kind}:${e.id}`) ?? 0) + 1);
+    for (const e of engine.resources)
+      owned.set(`${e.type}:${e.id}`, (owned.get(`${e.type}:${e.id}`) ?? 0) + 1);
     const found = { duplicates: 0, orphans: 0, lost: 0, stale: 0, plannedAfter: 0 };
     found.orphans = remote.filter((o) => owned.get(`${o.kind}:${o.id}`) !== 1).length;
     const identities = new Map<string, number>();
@@ -388,16 +389,21 @@ async function runSchedule(world: World, operations: Operation[], tally: Tally):
     for (const n of identities.values()) found.duplicates += n - 1;
     for (const slot of SLOTS) {
       const declared = desired.get(slot);
-      const entry = engine.state.get(slot);
+      const entry = engine.live(slot);
       if (declared === undefined) {
         if (entry !== undefined) found.orphans += 1;
         continue;
       }
-      const object = entry && remote.find((o) => o.kind === entry.kind && o.id === entry.id);
+      const object = entry && remote.find((o) => o.kind === entry.type && o.id === entry.id);
       if (entry === undefined || object === undefined) found.lost += 1;
       else if (object.content !== declared.content || world.stateContent(entry) !== declared.content)
         found.stale += 1;
-      if (await engine.plansChange(slot, declared.kind, declared.inputs)) found.plannedAfter += 1;
+      // A preview of the declaration: Check and Diff only. A check that fails plans a change too.
+      const planned = await engine.preview(declared.kind, slot, declared.inputs).then(
+        (step) => step.op !== "same",
+        () => true,
+      );
+      if (planned) found.plannedAfter += 1;
     }
     tally.duplicates += found.duplicates;
     tally.orphans += found.orphans;

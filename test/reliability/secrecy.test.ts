@@ -8,14 +8,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { DeploymentError, readState, type Summary } from "../../engine";
+import { DeploymentError, readState, type Summary } from "../../harness/engine";
 import { type Sandbox, startSandbox } from "../../sandbox";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import { leakHits, plainSecretFields } from "../support/canaryScan";
 import { deployProgram } from "../support/deploy";
-import { canary, readTree } from "../support/leaks";
+import { canary, leakHits, plainSecretFields, readTree } from "../support/leaks";
 import { ed25519PublicKey, LOAD_PROGRAM, type LoadSpec, loadSpecEnv } from "../support/loadSpec";
 import { recordFigure } from "../support/report";
 

@@ -4,7 +4,7 @@
  * its creates are in flight. The bar: exactly one object per resource, the one whose id is in state.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { ProviderHost } from "../../engine";
+import type { ProviderHost } from "../../harness/engine";
 import { type FaultProxy, startFaultProxy } from "../support/faultProxy";
 import { canary } from "../support/leaks";
 import {

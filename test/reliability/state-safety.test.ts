@@ -4,7 +4,7 @@
  * One stack lives through the whole file; each test starts from what the previous one left.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Summary } from "../../engine";
+import type { Summary } from "../../harness/engine";
 import { canary } from "../support/leaks";
 import {
   audit,

@@ -4,7 +4,7 @@
  * updates and deletes; and a Wallet Crew secret past its expiry never makes `up` create it again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StackState, Summary } from "../../engine";
+import type { StackState, Summary } from "../../harness/engine";
 import { canary } from "../support/leaks";
 import {
   audit,

@@ -112,7 +112,7 @@ describe(`the sandbox on Node.js ${OLD_VERSION}`, () => {
   });
 
   it("npm start's script refuses in one line before doing anything", async () => {
-    const result = await runWith(OLD_NODE, [path.join(REPO_ROOT, "dist", "scripts", "start.js")]);
+    const result = await runWith(OLD_NODE, [path.join(REPO_ROOT, ".build", "scripts", "start.js")]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(`npm start: ${REFUSAL}\n`);

@@ -14,7 +14,7 @@ import {
   type StackState,
   type Summary,
   up,
-} from "../../engine";
+} from "../../harness/engine";
 
 const COMMANDS = { up, preview, refresh, destroy } as const;
 

@@ -10,7 +10,7 @@ import { REPO_ROOT } from "./process";
 import { SANDBOX_CLI } from "./cliSandbox";
 
 /** The directory of the CLI-shaped `pulumi` for tests (see its cli.cjs). */
-export const TEST_PULUMI_DIR = path.join(REPO_ROOT, "test", "support", "pulumi-cli");
+export const TEST_PULUMI_DIR = path.join(REPO_ROOT, "harness", "pulumi-cli");
 
 /** The body of the ```sh fence that directly follows the line `<!-- marker -->`. */
 export function markedShellBlock(markdown: string, marker: string): string {

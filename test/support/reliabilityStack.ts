@@ -3,11 +3,9 @@
  * a trio of sandboxes, driven by the stand-in engine: run a command, read or rewrite the state file, and
  * count what the sandboxes hold per resource.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as sshpk from "sshpk";
 import { expect } from "vitest";
 import {
   DEFAULT_ENGINE_PASSPHRASE,
@@ -21,9 +19,12 @@ import {
   type StackState,
   type Summary,
   up,
-} from "../../engine";
-import { StateFile } from "../../engine/state";
+} from "../../harness/engine";
+import { StateFile } from "../../harness/engine/state";
 import { type BaseUrls, type ResourceType, startTrio, type Trio, URN_TYPE } from "./sandboxTrio";
+
+/** An OpenSSH ed25519 public key line, fresh each call. */
+export { publicKeyLine } from "../tensordock/helpers";
 
 /** The fixture program declaring all five resource types. */
 export const RELIABILITY_PROGRAM = path.resolve(__dirname, "..", "fixtures", "reliability");
@@ -42,16 +43,6 @@ const COMMANDS = { up, preview, refresh, destroy } as const;
 /** Per-run extras: base URLs (a proxy), environment, and the engine's own options. */
 export interface RunExtras extends Partial<EngineOptions> {
   urls?: BaseUrls;
-}
-
-/** A fresh OpenSSH ed25519 public key line. */
-export function publicKeyLine(): string {
-  const pair = generateKeyPairSync("ed25519", {
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
-  const [type, data] = sshpk.parseKey(String(pair.publicKey), "pem").toString("ssh").split(" ");
-  return `${type} ${data}`;
 }
 
 /** A stack of the fixture with its own state file and its own trio of sandboxes, in a temporary directory. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
+import { OpenApiContract } from "./openapi";
 import { REPO_ROOT, runProcess } from "./process";
 
 /** The pinned version. */
@@ -89,23 +89,6 @@ export async function ensureSchemathesis(): Promise<string> {
   return ST;
 }
 
-/** Documented operations of an OpenAPI document (`"GET /path/{id}"`), and the path part of its first server. */
-export function documentOf(file: string): { operations: string[]; basePath: string } {
-  const doc = yaml.load(readFileSync(file, "utf8")) as {
-    servers?: { url: string }[];
-    paths: Record<string, Record<string, unknown>>;
-  };
-  const methods = new Set(["get", "put", "post", "delete", "patch", "head", "options", "trace"]);
-  const operations = Object.entries(doc.paths).flatMap(([template, item]) =>
-    Object.keys(item)
-      .filter((m) => methods.has(m))
-      .map((m) => `${m.toUpperCase()} ${template}`),
-  );
-  const server = doc.servers?.[0]?.url ?? "";
-  const basePath = server.replace(/^[a-z]+:\/\/[^/]+/i, "").replace(/\/+$/, "");
-  return { operations, basePath };
-}
-
 /** What one run of Schemathesis did, by documented operation. */
 export interface FuzzResult {
   exitCode: number | null;
@@ -144,7 +127,8 @@ export interface FuzzOptions {
 
 /** Runs Schemathesis once and reads its NDJSON report. */
 export async function runSchemathesis(st: string, o: FuzzOptions): Promise<FuzzResult> {
-  const { operations, basePath } = documentOf(o.document);
+  const document = new OpenApiContract(o.document);
+  const [operations, basePath] = [document.operations(), document.basePath];
   mkdirSync(o.workDir, { recursive: true });
   const report = path.join(o.workDir, "events.ndjson");
   const config = path.join(o.workDir, "schemathesis.toml");

@@ -11,7 +11,7 @@ import {
   type StackState,
   type Summary,
   up,
-} from "../../engine";
+} from "../../harness/engine";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { canary, findLeak, publicKeyLine, readTree } from "./helpers";

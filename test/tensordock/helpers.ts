@@ -1,7 +1,7 @@
 /** Shared helpers of the TensorDock tests: SSH keys, canaries, raw HTTP calls and scans for leaked secrets. */
 import { generateKeyPairSync } from "node:crypto";
 import * as sshpk from "sshpk";
-export { canary, findLeak, leakForms, readTree } from "../support/leaks";
+export { canary, findLeak, readTree } from "../support/leaks";
 
 /** A fresh OpenSSH public key line of the given kind, with an optional comment. */
 export function publicKeyLine(
@@ -32,13 +32,13 @@ export function privateKeyText(): string {
   return sshpk.parsePrivateKey(pair.privateKey, "pem").toString("ssh-private");
 }
 
-/** A JSON request to an emulator; returns status, headers and the parsed (or raw) body. */
+/** A JSON request to an emulator; returns status, headers, the parsed (or raw) body and the raw text. */
 export async function call(
   baseUrl: string,
   method: string,
   path: string,
   options: { token?: string; body?: unknown; rawBody?: string; contentType?: string } = {},
-): Promise<{ status: number; headers: Headers; body: unknown }> {
+): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -57,7 +57,7 @@ export async function call(
   } catch {
     // Not JSON: keep the text, the test will say what it expected.
   }
-  return { status: response.status, headers: response.headers, body: parsed };
+  return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
 /** A seed-dialect create body (sends both type spellings, like the client). */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { up } from "../../engine";
+import { up } from "../../harness/engine";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { canary, findLeak } from "./helpers";
 

@@ -11,11 +11,11 @@ import {
   refresh,
   type Summary,
   up,
-} from "../../engine";
+} from "../../harness/engine";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { WalletCrewClient } from "../../sdk/walletcrew";
 import { recordFigure } from "../support/report";
-import { filesText, findCanaries } from "./helpers";
+import { findLeak, leakHits, readTree } from "../support/leaks";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "walletcrew");
 const TYPE = "pulumi-nodejs:dynamic/walletcrew:TenantSecret";
@@ -269,7 +269,7 @@ describe("TenantSecret errors name what to fix", () => {
     expect(message).toContain("401");
     expect(message).toContain("walletcrew:apiKey");
     expect(message).toContain("WALLETCREW_API_KEY");
-    expect(findCanaries(message, [wrong])).toEqual([]);
+    expect(findLeak(message, [wrong])).toBeUndefined();
   });
 
   it("a key of another tenant gives a 403 that says keys work for one tenant only", async () => {
@@ -309,7 +309,7 @@ describe("TenantSecret canaries", () => {
   it("never leak into __provider, non-secret outputs, errors, host output, sandbox logs or data files", async () => {
     const state = await stack("life").state();
     const stateText = readFileSync(stack("life").stateFile, "utf8");
-    expect(findCanaries(stateText, canaries)).toEqual([]);
+    expect(findLeak(stateText, canaries)).toBeUndefined();
     const adopted = await stack("expiring").state();
     for (const resource of [...state.resources, ...adopted.resources]) {
       const providerText = String(resource.outputs.__provider ?? resource.inputs.__provider ?? "");
@@ -320,15 +320,15 @@ describe("TenantSecret canaries", () => {
         ...(resource.additionalSecretOutputs ?? []),
       ]);
       const plain = Object.fromEntries(Object.entries(resource.outputs).filter(([k]) => !secret.has(k)));
-      expect(findCanaries(JSON.stringify(plain), canaries)).toEqual([]);
+      expect(findLeak(JSON.stringify(plain), canaries)).toBeUndefined();
     }
     const places = [errors, hostLog, engineLog, sandboxLog].map((lines) =>
-      findCanaries(lines.join("\n"), canaries),
+      leakHits(lines.join("\n"), canaries),
     );
     const leaks =
       places.flat().length +
-      findCanaries(stateText, canaries).length +
-      findCanaries(filesText(path.join(dir, "sandbox")), canaries).length;
+      leakHits(stateText, canaries).length +
+      leakHits(readTree(path.join(dir, "sandbox")), canaries).length;
     recordFigure({
       section: "Secrecy",
       case: "walletcrew.TenantSecret: canary API keys and values through a stack's life",
@@ -337,10 +337,10 @@ describe("TenantSecret canaries", () => {
       target: "0",
       ok: leaks === 0,
     });
-    expect(findCanaries(errors.join("\n"), canaries)).toEqual([]);
-    expect(findCanaries(hostLog.join("\n"), canaries)).toEqual([]);
-    expect(findCanaries(engineLog.join("\n"), canaries)).toEqual([]);
-    expect(findCanaries(sandboxLog.join("\n"), canaries)).toEqual([]);
-    expect(findCanaries(filesText(path.join(dir, "sandbox")), canaries)).toEqual([]);
+    expect(findLeak(errors.join("\n"), canaries)).toBeUndefined();
+    expect(findLeak(hostLog.join("\n"), canaries)).toBeUndefined();
+    expect(findLeak(engineLog.join("\n"), canaries)).toBeUndefined();
+    expect(findLeak(sandboxLog.join("\n"), canaries)).toBeUndefined();
+    expect(findLeak(readTree(path.join(dir, "sandbox")), canaries)).toBeUndefined();
   });
 });

@@ -1,8 +1,6 @@
-/** Shared helpers of The Wallet Crew tests: raw HTTP against the sandbox, and canary scans. */
+/** Shared helpers of The Wallet Crew tests: raw HTTP against the sandbox (leak scans: test/support/leaks). */
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { join } from "node:path";
 
 /** A raw answer: status, content type and body text. */
 export interface RawAnswer {
@@ -45,25 +43,4 @@ export function raw(
     if (body !== undefined) req.write(body);
     req.end();
   });
-}
-
-/** The forms in which a planted value could leak: plain, base64, base64url and URL-encoded. */
-export function leakForms(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
-  return [value, bytes.toString("base64"), bytes.toString("base64url"), encodeURIComponent(value)];
-}
-
-/** Which canaries (in any leak form) appear in `text`. */
-export function findCanaries(text: string, canaries: readonly string[]): string[] {
-  return canaries.filter((canary) => leakForms(canary).some((form) => text.includes(form)));
-}
-
-/** The contents of every file under `dir`, as latin1 text (binary-safe substring search). */
-export function filesText(dir: string): string {
-  let out = "";
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    out += statSync(path).isDirectory() ? filesText(path) : readFileSync(path).toString("latin1");
-  }
-  return out;
 }

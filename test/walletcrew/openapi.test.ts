@@ -1,55 +1,19 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import * as path from "node:path";
+/** The Wallet Crew sandbox against sandbox/openapi/walletcrew.yaml: every status, header, media type and body. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
+import { OpenApiContract } from "../support/openapi";
 import { type RawAnswer, raw } from "./helpers";
 
-// js-yaml comes with @pulumi/pulumi (a dev and peer dependency), so the test adds no dependency of its own.
-const yaml = createRequire(require.resolve("@pulumi/pulumi"))("js-yaml") as { load(text: string): unknown };
-
-interface Response {
-  $ref?: string;
-  content?: Record<string, { schema?: unknown }>;
-}
-interface Spec {
-  paths: Record<string, Record<string, { responses: Record<string, Response> }>>;
-  components: { responses: Record<string, Response>; schemas: Record<string, { required?: string[] }> };
-}
-
-const spec = yaml.load(
-  readFileSync(path.resolve(__dirname, "../../sandbox/openapi/walletcrew.yaml"), "utf8"),
-) as Spec;
+const contract = new OpenApiContract("walletcrew.yaml");
 let sandbox: WalletCrewSandbox;
 
-function templateOf(url: string): string | undefined {
-  const pathname = url.split("?")[0] ?? "";
-  return Object.keys(spec.paths).find((template) => {
-    const pattern = template.replace(/\{[^}]+\}/g, "[^/]+");
-    return new RegExp(`^${pattern}$`).test(pathname);
-  });
-}
-
-/** Asserts that the answer's status and media type are documented for the operation, and error bodies conform. */
+/** The contract's checks, and for a problem document its required fields and a status that matches the answer's. */
 function conforms(method: string, url: string, answer: RawAnswer): void {
-  const template = templateOf(url);
-  expect(template, url).toBeDefined();
-  const operation = spec.paths[template ?? ""]?.[method.toLowerCase()];
-  expect(operation, `${method} ${template}`).toBeDefined();
-  let response = operation?.responses[String(answer.status)];
-  expect(response, `${method} ${template} ${answer.status} is documented`).toBeDefined();
-  if (response?.$ref) response = spec.components.responses[response.$ref.split("/").at(-1) ?? ""];
-  const mediaType = answer.contentType.split(";")[0]?.trim() ?? "";
-  if (response?.content === undefined) {
-    expect(answer.text, `${method} ${template} ${answer.status} has no body`).toBe("");
-    return;
-  }
-  expect(Object.keys(response.content), `${method} ${template} ${answer.status}`).toContain(mediaType);
-  if (mediaType === "application/problem+json") {
-    const body = JSON.parse(answer.text) as Record<string, unknown>;
-    for (const field of spec.components.schemas.ProblemDetails?.required ?? [])
-      expect(body).toHaveProperty(field);
-    expect(body.status).toBe(answer.status);
+  const body = contract.check(method, url, answer);
+  if (answer.contentType.split(";")[0]?.trim() === "application/problem+json") {
+    const schemas = (contract.doc.components as { schemas: Record<string, { required?: string[] }> }).schemas;
+    for (const field of schemas.ProblemDetails?.required ?? []) expect(body).toHaveProperty(field);
+    expect((body as { status?: unknown }).status).toBe(answer.status);
   }
 }
 

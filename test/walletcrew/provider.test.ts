@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MissingCredentialError, SCHEMA_VERSION } from "../../provider/common";
+import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
 import { setClock, setSleep } from "../../provider/walletcrew/clock";
 import { getSecretKeys } from "../../provider/walletcrew/lookups";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import { findCanaries } from "./helpers";
+import { findLeak } from "../support/leaks";
 
 const KEY = "canary-provider-key-demo-41aa";
 const EU_KEY = "canary-provider-key-eu-93bc";
@@ -23,12 +24,6 @@ const ENV = [
 
 function remote(apiKey = KEY, tenantId = "demo") {
   return new WalletCrewClient({ baseUrl: sandbox.baseUrl, apiKey, tenantId, rateLimit: false });
-}
-
-/** Checked inputs, as the engine hands them to create/update. */
-function inputs(over: Record<string, unknown> = {}): Record<string, unknown> {
-  const checked = provider.check({}, { key: "signing-key", value: VALUE, ...over }) as unknown;
-  return checked as Record<string, unknown>;
 }
 
 async function checked(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
@@ -123,7 +118,7 @@ describe("TenantSecret provider", () => {
     expect(deletes()).toBe(before + 1);
     expect(error.message).toContain("creating walletcrew:TenantSecret demo/failed-create");
     expect(await remote().list()).not.toContain("failed-create");
-    expect(findCanaries(error.message, [VALUE, KEY])).toEqual([]);
+    expect(findLeak(error.message, [VALUE, KEY])).toBeUndefined();
   });
 
   it("reads the value back, so a change made outside Pulumi shows as drift", async () => {
@@ -230,11 +225,15 @@ describe("TenantSecret provider", () => {
 
   it("names every place to set a missing API key", async () => {
     delete process.env.WALLETCREW_API_KEY;
+    const requests = sandbox.stats().total;
     const error = await failure(provider.create(await checked({ key: "no-key", value: VALUE })));
     expect(error.message).toContain("walletcrew:apiKey");
     expect(error.message).toContain("WALLETCREW_API_KEY");
     expect(error.message).toContain("connection.apiKey");
-    expect(MissingCredentialError).toBeDefined();
+    // The missing-credential error itself, with what was being done, and nothing was sent without a key.
+    const missing = new MissingCredentialError("The Wallet Crew", WALLETCREW_SETTINGS.apiKey);
+    expect(error.message).toBe(`creating walletcrew:TenantSecret demo/no-key: ${missing.message}`);
+    expect(sandbox.stats().total).toBe(requests);
   });
 
   it("explains a key of another tenant with the resource context", async () => {
@@ -244,7 +243,7 @@ describe("TenantSecret provider", () => {
       /^creating walletcrew:TenantSecret demo-eu\/wrong-tenant: 403 from The Wallet Crew/,
     );
     expect(error.message).toContain("one tenant only");
-    expect(findCanaries(error.message, [KEY, VALUE])).toEqual([]);
+    expect(findLeak(error.message, [KEY, VALUE])).toBeUndefined();
   });
 
   it("imports by id from inputs alone, and reads state of schema version 0", async () => {
@@ -269,9 +268,20 @@ describe("TenantSecret provider", () => {
   it("needs no network for check and diff", async () => {
     const stats = sandbox.stats().total;
     const news = await checked({ key: "offline", value: VALUE });
-    await provider.diff("demo/offline", { ...news, expired: false, schemaVersion: 1 }, news);
+    const olds = { ...news, expired: false, schemaVersion: SCHEMA_VERSION };
+    // Each kind of answer diff gives: nothing to do, an update in place, a replacement.
+    expect(await provider.diff("demo/offline", olds, news)).toMatchObject({ changes: false });
+    const revalued = await checked({ key: "offline", value: "another-value" }, news);
+    expect(await provider.diff("demo/offline", olds, revalued)).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+    const renamed = await checked({ key: "offline-renamed", value: VALUE }, news);
+    expect(await provider.diff("demo/offline", olds, renamed)).toMatchObject({
+      changes: true,
+      replaces: ["key"],
+    });
     expect(sandbox.stats().total).toBe(stats);
-    expect(inputs).toBeDefined();
   });
 });
 
@@ -294,6 +304,6 @@ describe("getSecretKeys", () => {
   it("names the tenant and what to fix on a 403, never the key", async () => {
     const error = await failure(getSecretKeys({ tenantId: "demo-eu" }));
     expect(error.message).toMatch(/^walletcrew.getSecretKeys: tenant demo-eu: 403/);
-    expect(findCanaries(error.message, [KEY])).toEqual([]);
+    expect(findLeak(error.message, [KEY])).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { destroy, type Summary, up } from "../../engine";
+import { destroy, type Summary, up } from "../../harness/engine";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 
 const PROGRAM = path.resolve(__dirname, "..", "..", "examples", "walletcrew-rotation");

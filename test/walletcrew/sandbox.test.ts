@@ -5,7 +5,8 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { recordFigure } from "../support/report";
-import { filesText, findCanaries, raw } from "./helpers";
+import { findLeak, readTree } from "../support/leaks";
+import { raw } from "./helpers";
 
 const READER = "reader-key-0001";
 const WRITER = "writer-key-0001";
@@ -268,9 +269,9 @@ describe("The Wallet Crew sandbox", () => {
   it("logs route templates and statuses, never keys, values or API keys", () => {
     const text = logs.join("\n");
     expect(text).toContain("PUT /api/:tenantId/secrets/:key 204");
-    expect(findCanaries(text, [FULL, READER, "first", "canary-value-in-bad-body", "short-lived"])).toEqual(
-      [],
-    );
+    expect(
+      findLeak(text, [FULL, READER, "first", "canary-value-in-bad-body", "short-lived"]),
+    ).toBeUndefined();
   });
 
   it("counts requests by route and status", () => {
@@ -296,7 +297,7 @@ describe("The Wallet Crew sandbox at rest", () => {
         JSON.stringify({ value: "other-value" }),
       );
       await first.close();
-      expect(findCanaries(filesText(dataDir), [canary, first.apiKey])).toEqual([]);
+      expect(findLeak(readTree(dataDir), [canary, first.apiKey])).toBeUndefined();
 
       const second = await startWalletCrewSandbox({ dataDir });
       expect(second.apiKey).toBe(first.apiKey);

@@ -14,7 +14,8 @@ import {
 } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { type Props, SECRET_SIG, SIG_KEY } from "./protocol";
+import { specialSecretSig as SECRET_SIG, specialSigKey as SIG_KEY } from "@pulumi/pulumi/runtime/rpc";
+import type { Props } from "./protocol";
 
 /**
  * The passphrase used when `SECRETSTACK_ENGINE_PASSPHRASE` is not set. It protects only local sandbox

@@ -11,6 +11,7 @@ import type * as provrpcTypes from "@pulumi/pulumi/proto/provider_grpc_pb";
 import type * as provpbTypes from "@pulumi/pulumi/proto/provider_pb";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import type { Props } from "./protocol";
+import type { CheckResult, DiffResult, ReadResult, ResourceProvider } from "./provider";
 
 /** The provider RPCs the engine makes, as they are counted in {@link ProviderHost.rpcCounts}. */
 export type RpcMethod = "Configure" | "Check" | "Diff" | "Create" | "Read" | "Update" | "Delete";
@@ -25,33 +26,6 @@ export const RPC_METHODS: readonly RpcMethod[] = [
   "Update",
   "Delete",
 ];
-
-/** A `property: reason` pair from the provider's `check`. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
-
-/** The result of `Check`: the normalized inputs, and any validation failures. */
-export interface CheckResult {
-  inputs: Props;
-  failures: CheckFailure[];
-}
-
-/** The result of `Diff`. `unknown` means the provider has no `diff` (or did not say): the engine decides. */
-export interface DiffResult {
-  changes: "none" | "some" | "unknown";
-  replaces: string[];
-  deleteBeforeReplace: boolean;
-}
-
-/** The result of `Create` or `Read`: an empty `id` from `Read` means the object is gone. */
-export interface ReadResult {
-  id: string;
-  properties: Props;
-  /** Present when the provider's `read` returned inputs (refresh rewrites the stored inputs). */
-  inputs?: Props;
-}
 
 /** Options of {@link ProviderHost.start}. */
 export interface ProviderHostOptions {
@@ -104,7 +78,7 @@ function loadStubs(cwd: string): Stubs {
 const STDERR_LIMIT = 8 * 1024 * 1024;
 
 /** The real dynamic-provider host process and a gRPC client to it. */
-export class ProviderHost {
+export class ProviderHost implements ResourceProvider {
   /** Calls made per method, for benchmarks and tests. */
   readonly rpcCounts: Record<RpcMethod, number> = {
     Configure: 0,

@@ -5,8 +5,9 @@
  * asks the engine over IPC for the id and outputs of every dynamic resource before handing them back to the
  * program, so one resource's outputs can feed another's inputs.
  *
- * It runs either compiled (dist/engine/programRunner.js) or as TypeScript source through Node's type
- * stripping, so it imports only Node built-ins and the types of the engine's other files.
+ * It runs either compiled (.build/harness/engine/programRunner.js) or as TypeScript source through Node's type
+ * stripping, so it imports only Node built-ins and the types of the engine's other files; the SDK it uses,
+ * wire markers included, is the program's own.
  */
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
@@ -16,60 +17,59 @@ import type * as resprotoTypes from "@pulumi/pulumi/proto/resource_pb";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import type { EngineReply, Props, RunnerMessage, RunnerOptions } from "./protocol";
 
-// Copies of the wire markers in protocol.ts (this file cannot import values from it, see above).
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+// Not exported by the SDK: the type prefix `pulumi.dynamic.Resource` gives every dynamic resource.
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
 
 type Callback = (error: Error | null, response?: unknown) => void;
 
 interface Sdk {
   runtime: {
+    /** The wire markers, taken from the program's own copy of the SDK rather than copied here. */
+    specialSigKey: string;
+    specialSecretSig: string;
+    rootPulumiStackTypeName: string;
     setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean): void;
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
     waitForRPCs(): Promise<void>;
   };
 }
 
-/** Splits secret markers off a value: the plain value, and whether any part of it was secret. */
-function unwrap(value: unknown): { value: unknown; secret: boolean } {
-  if (Array.isArray(value)) {
-    const items = value.map(unwrap);
-    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
-  }
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return { value: unwrap(record.value).value, secret: true };
-    const out: Record<string, unknown> = {};
-    let secret = false;
-    for (const [k, v] of Object.entries(record)) {
-      const inner = unwrap(v);
-      out[k] = inner.value;
-      secret ||= inner.secret;
+/** Secret markers on the wire, as the program's SDK writes and reads them. */
+function secretWire(runtime: Sdk["runtime"]) {
+  const { specialSigKey: sigKey, specialSecretSig: secretSig } = runtime;
+  /** Splits secret markers off a value: the plain value, and whether any part of it was secret. */
+  const unwrap = (value: unknown): { value: unknown; secret: boolean } => {
+    if (Array.isArray(value)) {
+      const items = value.map(unwrap);
+      return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
     }
-    return { value: out, secret };
-  }
-  return { value, secret: false };
-}
-
-/** Unwraps a property bag, recording which top-level keys held a secret. */
-function unwrapProps(props: Props): { props: Props; secretKeys: string[] } {
-  const out: Props = {};
-  const secretKeys: string[] = [];
-  for (const [k, v] of Object.entries(props)) {
-    const inner = unwrap(v);
-    out[k] = inner.value;
-    if (inner.secret) secretKeys.push(k);
-  }
-  return { props: out, secretKeys };
-}
-
-function wrapProps(props: Props, secretKeys: readonly string[]): Props {
-  const out: Props = {};
-  for (const [k, v] of Object.entries(props))
-    out[k] = secretKeys.includes(k) ? { [SIG_KEY]: SECRET_SIG, value: v } : v;
-  return out;
+    if (value !== null && typeof value === "object") {
+      const record = value as Record<string, unknown>;
+      if (record[sigKey] === secretSig) return { value: unwrap(record.value).value, secret: true };
+      const entries = Object.entries(record).map(([k, v]) => [k, unwrap(v)] as const);
+      const plain = Object.fromEntries(entries.map(([k, inner]) => [k, inner.value]));
+      return { value: plain, secret: entries.some(([, inner]) => inner.secret) };
+    }
+    return { value, secret: false };
+  };
+  return {
+    /** Unwraps a property bag, recording which top-level keys held a secret. */
+    unwrapProps(props: Props): { props: Props; secretKeys: string[] } {
+      const entries = Object.entries(props).map(([k, v]) => [k, unwrap(v)] as const);
+      return {
+        props: Object.fromEntries(entries.map(([k, inner]) => [k, inner.value])),
+        secretKeys: entries.filter(([, inner]) => inner.secret).map(([k]) => k),
+      };
+    },
+    /** Marks the values of `secretKeys` secret again, for the program. */
+    wrapProps: (props: Props, secretKeys: readonly string[]): Props =>
+      Object.fromEntries(
+        Object.entries(props).map(([k, v]) => [
+          k,
+          secretKeys.includes(k) ? { [sigKey]: secretSig, value: v } : v,
+        ]),
+      ),
+  };
 }
 
 function send(message: RunnerMessage, then?: () => void): void {
@@ -78,19 +78,18 @@ function send(message: RunnerMessage, then?: () => void): void {
 
 /** The program entry: package.json `main`, else index.ts, else index.js (as Pulumi resolves a directory). */
 function entryOf(programDir: string): string {
+  let main: unknown;
   try {
     const pkg = JSON.parse(fs.readFileSync(path.join(programDir, "package.json"), "utf8")) as {
       main?: unknown;
     };
-    if (typeof pkg.main === "string" && fs.existsSync(path.join(programDir, pkg.main))) {
-      return path.join(programDir, pkg.main);
-    }
+    main = pkg.main;
   } catch {
-    // No package.json: fall through to the conventional names.
+    // No package.json: the conventional names.
   }
-  for (const name of ["index.ts", "index.js"]) {
-    if (fs.existsSync(path.join(programDir, name))) return path.join(programDir, name);
-  }
+  const names = [...(typeof main === "string" ? [main] : []), "index.ts", "index.js"];
+  const found = names.map((name) => path.join(programDir, name)).find((file) => fs.existsSync(file));
+  if (found) return found;
   throw new Error(
     `no program found in ${programDir} (expected index.ts or index.js, or package.json "main")`,
   );
@@ -110,11 +109,7 @@ async function loadProgram(entry: string, programRequire: NodeJS.Require): Promi
     if ((error as NodeJS.ErrnoException).code !== "ERR_REQUIRE_ASYNC_MODULE") throw error;
     exported = await dynamicImport(pathToFileURL(entry).href);
   }
-  if (
-    exported &&
-    typeof exported === "object" &&
-    Object.prototype.toString.call(exported) === "[object Module]"
-  ) {
+  if (Object.prototype.toString.call(exported) === "[object Module]") {
     const namespace = exported as Record<string, unknown>;
     const keys = Object.keys(namespace).filter((k) => k !== "__esModule" && k !== "module.exports");
     exported =
@@ -148,6 +143,8 @@ async function main(): Promise<void> {
   const pulumiDir = path.dirname(programRequire.resolve("@pulumi/pulumi/package.json"));
   const pulumiRequire = createRequire(path.join(pulumiDir, "package.json"));
   const pulumi = programRequire("@pulumi/pulumi") as Sdk;
+  const { unwrapProps, wrapProps } = secretWire(pulumi.runtime);
+  const ROOT_STACK_TYPE = pulumi.runtime.rootPulumiStackTypeName;
   const resproto = pulumiRequire("./proto/resource_pb") as typeof resprotoTypes;
   const { Struct } = pulumiRequire("google-protobuf/google/protobuf/struct_pb") as typeof structTypes;
   const { Empty } = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as {
@@ -192,22 +189,29 @@ async function main(): Promise<void> {
   };
   let stackUrn = "";
 
+  const struct = (object: Props) =>
+    Struct.fromJavaScript(object as Record<string, structTypes.JavaScriptValue>);
   const respond = (callback: Callback, urn: string, id: string, object: Props): void => {
     const response = new resproto.RegisterResourceResponse();
     response.setUrn(urn);
     response.setId(id);
-    response.setObject(Struct.fromJavaScript(object as Record<string, structTypes.JavaScriptValue>));
+    response.setObject(struct(object));
     callback(null, response);
   };
-  const settle = (callback: Callback, urn: string, reply: EngineReply): void => {
-    if (reply.kind === "failed") {
-      if (reply.message) engineFailures.add(reply.message);
-      callback(new Error(reply.message));
-      return;
-    }
-    respond(callback, urn, reply.id, wrapProps(reply.outputs, reply.secretKeys));
+  /** Hands an operation the engine reported failed back to the program, as the rejection Pulumi gives. */
+  const failed = (callback: Callback, message: string): void => {
+    if (message) engineFailures.add(message);
+    callback(new Error(message));
   };
+  const settle = (callback: Callback, urn: string, reply: EngineReply): void =>
+    reply.kind === "failed"
+      ? failed(callback, reply.message)
+      : respond(callback, urn, reply.id, wrapProps(reply.outputs, reply.secretKeys));
 
+  const unsupported =
+    (what: string) =>
+    (_req: unknown, callback: Callback): void =>
+      callback(new Error(`the secretstack engine does not support ${what}`));
   // The monitor the SDK talks to in place of the Pulumi engine's resource monitor.
   const monitor = {
     async registerResource(req: resprotoTypes.RegisterResourceRequest, callback: Callback): Promise<void> {
@@ -262,7 +266,7 @@ async function main(): Promise<void> {
         response.setUrn(urn);
         if (!type.startsWith(DYNAMIC_PREFIX)) {
           send({ kind: "ignored", type, name });
-          response.setProperties(Struct.fromJavaScript(raw as Record<string, structTypes.JavaScriptValue>));
+          response.setProperties(struct(raw));
           callback(null, response);
           return;
         }
@@ -278,13 +282,8 @@ async function main(): Promise<void> {
           inputs: props,
           secretKeys,
         });
-        if (reply.kind === "failed") {
-          if (reply.message) engineFailures.add(reply.message);
-          callback(new Error(reply.message));
-          return;
-        }
-        const object = wrapProps(reply.outputs, reply.secretKeys);
-        response.setProperties(Struct.fromJavaScript(object as Record<string, structTypes.JavaScriptValue>));
+        if (reply.kind === "failed") return failed(callback, reply.message);
+        response.setProperties(struct(wrapProps(reply.outputs, reply.secretKeys)));
         callback(null, response);
       } catch (error) {
         callback(error instanceof Error ? error : new Error(String(error)));
@@ -300,9 +299,7 @@ async function main(): Promise<void> {
     invoke(req: resprotoTypes.ResourceInvokeRequest, callback: Callback): void {
       callback(new Error(`the secretstack engine does not support invokes (${req.getTok()})`));
     },
-    call(_req: unknown, callback: Callback): void {
-      callback(new Error("the secretstack engine does not support method calls on components"));
-    },
+    call: unsupported("method calls on components"),
     supportsFeature(req: resprotoTypes.SupportsFeatureRequest, callback: Callback): void {
       const supported = req.getId() === "secrets" || req.getId() === "aliasSpecs";
       callback(null, { getHassupport: () => supported });
@@ -311,22 +308,14 @@ async function main(): Promise<void> {
       // Secrets only: resource references and output values would hand dynamic inputs shapes that the
       // Pulumi engine itself flattens before they reach a dynamic provider.
       const info = new resproto.DeploymentInfo();
-      const features = resproto.ResourceMonitorFeature;
-      info.setSupportedfeaturesList([
-        features.RESOURCE_MONITOR_FEATURE_SECRETS,
-        features.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
-      ]);
+      const { RESOURCE_MONITOR_FEATURE_SECRETS: secrets, RESOURCE_MONITOR_FEATURE_ALIAS_SPECS: aliases } =
+        resproto.ResourceMonitorFeature;
+      info.setSupportedfeaturesList([secrets, aliases]);
       callback(null, info);
     },
-    registerStackTransform(_req: unknown, callback: Callback): void {
-      callback(new Error("the secretstack engine does not support stack transforms"));
-    },
-    registerStackInvokeTransform(_req: unknown, callback: Callback): void {
-      callback(new Error("the secretstack engine does not support invoke transforms"));
-    },
-    registerPackage(_req: unknown, callback: Callback): void {
-      callback(new Error("the secretstack engine does not support parameterized packages"));
-    },
+    registerStackTransform: unsupported("stack transforms"),
+    registerStackInvokeTransform: unsupported("invoke transforms"),
+    registerPackage: unsupported("parameterized packages"),
     signalAndWaitForShutdown(_req: unknown, callback: Callback): void {
       callback(null, new Empty());
     },

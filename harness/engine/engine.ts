@@ -7,8 +7,9 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { maskOutputs, Run } from "./run";
+import { Run } from "./run";
 import { DEFAULT_ENGINE_PASSPHRASE, lockState, StateFile } from "./state";
+import { maskOutputs } from "./summary";
 import type { Command, EngineOptions, Summary } from "./types";
 
 export {

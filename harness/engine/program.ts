@@ -15,12 +15,12 @@ import type {
 } from "./protocol";
 
 function runnerEntry(): string {
-  // Compiled, the runner sits next to this file as .js. From the TypeScript sources (tests) Node runs the
-  // .ts file itself through type stripping, so tests never depend on a fresh build; a Node without type
-  // stripping falls back to the build.
+  // Compiled (.build/harness/engine), the runner sits next to this file as .js. From the TypeScript sources
+  // (tests) Node runs the .ts file itself through type stripping, so tests never depend on a fresh build; a
+  // Node without type stripping falls back to the build.
   if (!__filename.endsWith(".ts")) return path.join(__dirname, "programRunner.js");
   const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
-  const built = path.join(__dirname, "..", "dist", "engine", "programRunner.js");
+  const built = path.join(__dirname, "..", "..", ".build", "harness", "engine", "programRunner.js");
   return stripsTypes || !existsSync(built) ? path.join(__dirname, "programRunner.ts") : built;
 }
 

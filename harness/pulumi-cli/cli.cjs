@@ -3,8 +3,9 @@
  * the examples' READMEs). The real CLI's Node.js language host cannot be installed on our machines, so this
  * separate process answers the subset of commands those paths use, the way the CLI does (same verbs, flags,
  * exit codes and the lines users look for, such as "7 unchanged"), and deploys through the project's stand-in
- * engine (`dist/engine`): the program and the real dynamic-provider host run in processes of their own and
- * reach the sandbox over HTTP, exactly as under `pulumi up`.
+ * engine (harness/engine, which `npm run build` compiles into .build/): the program and the real
+ * dynamic-provider host run in processes of their own and reach the sandbox over HTTP, exactly as under
+ * `pulumi up`.
  *
  * Backend: `PULUMI_BACKEND_URL=file://DIR` is required (like the real CLI with a local backend); the selected
  * stack, stack config and state live under DIR. `PULUMI_CONFIG_PASSPHRASE` encrypts the state's secrets.
@@ -18,7 +19,7 @@ const { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require("
 const path = require("node:path");
 
 const VERSION = "v3.276.0";
-const engine = require(path.join(__dirname, "..", "..", "..", "dist", "engine", "index.js"));
+const engine = require(path.join(__dirname, "..", "..", ".build", "harness", "engine", "index.js"));
 
 /** Flags that take a value (everything else starting with `-` is a switch). */
 const VALUED = new Set([

@@ -1,18 +1,11 @@
 /**
  * Messages between the engine and its program runner (a forked child speaking Node IPC). The runner may run
  * as TypeScript source through Node's type stripping, so it imports only the types of this file (`import
- * type`) and keeps its own copy of the three wire markers below.
+ * type`); the wire markers of both sides come from `@pulumi/pulumi` itself.
  */
 
 /** A JSON object as it travels through `google.protobuf.Struct`: plain values, secrets unwrapped. */
 export type Props = Record<string, unknown>;
-
-/** The Pulumi wire markers, shared by the runner (which speaks to the SDK) and the state file. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** Value of {@link SIG_KEY} that marks a secret. */
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The placeholder of a value that is not known during a preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The resource options the engine honours, as read from the SDK's RegisterResourceRequest. */
 export interface RegisterOptions {
