@@ -130,7 +130,12 @@ const provider = {
       const session = sessionFor(connection);
       const listId = numericId(inputs.listId, "listId");
       const existing = await valueBeforeCreate(session, key);
-      if (existing !== undefined) throw keyTakenError(key, existing);
+      if (existing !== undefined) {
+        // Provably the one this create would make (same list, key and value: an interrupted run or a lost
+        // state): adopted, nothing sent. Anything else is someone else's key, refused with its id.
+        if (existing.listId !== listId || existing.value !== value) throw keyTakenError(key, existing);
+        return { id: String(existing.id), outs: outputsOf(existing, connection) };
+      }
       let created: NetActuateSecretValue;
       try {
         created = await createOrAdopt(

@@ -118,7 +118,10 @@ const provider = {
         const client = clientFor(args.tenantId, args.connection);
         // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
         const existed = (await client.list()).includes(args.key);
-        if (existed && args.adopt !== true) {
+        // Provably the one this create would make (the same value: an interrupted run, a lost state) is
+        // adopted: the PUT below writes the same value and the declared validity. Any other is refused.
+        const same = existed && (await client.retrieve(args.key).catch(() => undefined)) === args.value;
+        if (existed && !same && args.adopt !== true) {
           throw new Error(
             `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
               `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
