@@ -33,7 +33,7 @@ export const E2E: readonly string[] = [
   "test/walletcrew/{engine,rotation}.test.ts",
   "test/netactuate/{engine,cloud-init}.test.ts",
   "test/examples/*.test.ts",
-  "test/mistakes/{unknown-arguments,duplicates,adoption}.test.ts",
+  "test/mistakes/{unknown-arguments,duplicates,adoption,cross-stack,empty-settings}.test.ts",
   "test/package/*.test.ts",
   "test/readme/*.test.ts",
   "test/sandbox/{cli,node-version}.test.ts",
