@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { rootPulumiStackTypeName } from "@pulumi/pulumi/runtime/stack";
 import { applyIgnoreChanges, changedKeys } from "./plan";
-import type { Props, RegisterOptions } from "./protocol";
+import type { Props, RegisterMessage } from "./protocol";
 import type { CheckFailure, ResourceProvider } from "./provider";
 import type { ResourceState } from "./state";
 
@@ -18,18 +18,8 @@ const ROOT_STACK_MARKER = `::${rootPulumiStackTypeName}::`;
 /** A step refused by the engine's own rules (as opposed to an error of the provider). */
 export class StepError extends Error {}
 
-/** A resource as the program registers it. */
-export interface Registration {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  inputs: Props;
-  /** Top-level input keys whose value was (or contained) a secret. */
-  secretKeys: string[];
-  dependencies: string[];
-  options: RegisterOptions;
-}
+/** A resource as the program registers it: the runner's message without its envelope. */
+export type Registration = Omit<RegisterMessage, "kind" | "seq">;
 
 /** What the step of a registration did, and the id and outputs the program gets back. */
 export interface StepResult {

@@ -58,24 +58,29 @@ afterAll(() => {
   for (const stack of stacks) stack.remove();
 });
 
+/** Previews the fixture declaring `resource` with `args`; resolves with its error, after proving no request. */
+async function previewFailure(resource: string, args: Record<string, unknown>): Promise<Error> {
+  const stack = deployProgram({
+    programDir: PROGRAM,
+    env: { ...sandbox.current.env, MISTAKE: JSON.stringify({ resource, args }) },
+  });
+  stacks.push(stack);
+  const before = sandbox.current.log.length;
+  const error = await stack.run("preview").then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeploymentError);
+  expect(sandbox.current.log.slice(before)).toEqual([]);
+  return error as Error;
+}
+
 describe.each(MISTAKES)("$resource with `$typo`", ({ resource, args, typo, meant }) => {
   it("fails at preview naming the argument and the closest valid one, and sends no request", async () => {
-    const stack = deployProgram({
-      programDir: PROGRAM,
-      env: { ...sandbox.current.env, MISTAKE: JSON.stringify({ resource, args }) },
-    });
-    stacks.push(stack);
-    const before = sandbox.current.log.length;
-    const error = await stack.run("preview").then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(DeploymentError);
-    const message = (error as Error).message;
+    const { message } = await previewFailure(resource, args);
     const last = typo.split(".").at(-1) ?? typo;
     expect(message).toContain(`${typo}: unknown argument \`${last}\``);
     expect(message).toContain(`did you mean \`${meant}\`?`);
-    expect(sandbox.current.log.slice(before)).toEqual([]);
   }, 60_000);
 });
 
@@ -144,19 +149,9 @@ describe("names and keys", () => {
   it.each(NAMES)(
     "$resource refuses $args.name$args.key at preview, naming the rule",
     async ({ resource, args, reason }) => {
-      const stack = deployProgram({
-        programDir: PROGRAM,
-        env: { ...sandbox.current.env, MISTAKE: JSON.stringify({ resource, args }) },
-      });
-      stacks.push(stack);
-      const before = sandbox.current.log.length;
-      const error = await stack.run("preview").then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect((error as Error).message).toMatch(/check failed: (name|key): /);
-      expect((error as Error).message).toContain(reason);
-      expect(sandbox.current.log.slice(before)).toEqual([]);
+      const { message } = await previewFailure(resource, args);
+      expect(message).toMatch(/check failed: (name|key): /);
+      expect(message).toContain(reason);
     },
     60_000,
   );
