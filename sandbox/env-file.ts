@@ -30,18 +30,28 @@ function shellQuote(value: string): string {
 }
 
 /**
+ * The environment variables that point the resources at a sandbox, by the names they read
+ * (`TENSORDOCK_BASE_URL`, `TENSORDOCK_API_TOKEN`, …): what `--write-env` writes and `npm start` sets.
+ */
+export function environmentOf(endpoints: SandboxEndpoints): Record<string, string> {
+  return {
+    TENSORDOCK_BASE_URL: endpoints.tensordock.baseUrl,
+    TENSORDOCK_API_TOKEN: endpoints.tensordock.apiToken,
+    WALLETCREW_BASE_URL: endpoints.walletcrew.baseUrl,
+    WALLETCREW_API_KEY: endpoints.walletcrew.apiKey,
+    WALLETCREW_TENANT_ID: endpoints.walletcrew.tenantId,
+    NETACTUATE_BASE_URL: endpoints.netactuate.baseUrl,
+    NETACTUATE_API_KEY: endpoints.netactuate.apiKey,
+  };
+}
+
+/**
  * The env file of a sandbox: the variables the resources read, then the sandbox's pid. Throws (naming the
  * variable, never the value) if a value holds a control character, which no env file can carry safely.
  */
 export function formatEnvFile(endpoints: SandboxEndpoints, pid: number): string {
   const variables: [string, string][] = [
-    ["TENSORDOCK_BASE_URL", endpoints.tensordock.baseUrl],
-    ["TENSORDOCK_API_TOKEN", endpoints.tensordock.apiToken],
-    ["WALLETCREW_BASE_URL", endpoints.walletcrew.baseUrl],
-    ["WALLETCREW_API_KEY", endpoints.walletcrew.apiKey],
-    ["WALLETCREW_TENANT_ID", endpoints.walletcrew.tenantId],
-    ["NETACTUATE_BASE_URL", endpoints.netactuate.baseUrl],
-    ["NETACTUATE_API_KEY", endpoints.netactuate.apiKey],
+    ...Object.entries(environmentOf(endpoints)),
     [PID_VARIABLE, String(pid)],
   ];
   const lines = ["# secretstack-sandbox: endpoints and credentials; removed when the sandbox stops."];

@@ -11,6 +11,7 @@ import { startWalletCrewSandbox } from "./walletcrew";
 export * from "./netactuate";
 export * from "./tensordock";
 export * from "./walletcrew";
+export { environmentOf } from "./env-file";
 
 /** A per-API rate limit: `limit` requests per `windowMs` per credential, or `false` for none. */
 export type SandboxRateLimit = { limit: number; windowMs: number } | false;

@@ -23,7 +23,7 @@ import {
   up,
 } from "../harness/engine";
 // The library as users load it: the copy the build installs into node_modules (scripts/install-self.cjs).
-import { type Sandbox, startSandbox } from "pulumi-secretstack/sandbox";
+import { environmentOf, startSandbox } from "pulumi-secretstack/sandbox";
 // Not part of the package's exports: compiled from source beside this script.
 import { exitOnUnsupportedNode } from "../sandbox/core/runtime";
 import { summarizeSandbox } from "./summary";
@@ -79,18 +79,6 @@ function parseArgs(argv: string[]): { verb: Verb; extra: string[] } {
     process.exit(2);
   }
   return { verb: first as Verb, extra: rest };
-}
-
-function sandboxEnv(sandbox: Sandbox): Record<string, string> {
-  return {
-    TENSORDOCK_BASE_URL: sandbox.tensordock.baseUrl,
-    TENSORDOCK_API_TOKEN: sandbox.tensordock.apiToken,
-    WALLETCREW_BASE_URL: sandbox.walletcrew.baseUrl,
-    WALLETCREW_API_KEY: sandbox.walletcrew.apiKey,
-    WALLETCREW_TENANT_ID: sandbox.walletcrew.tenantId,
-    NETACTUATE_BASE_URL: sandbox.netactuate.baseUrl,
-    NETACTUATE_API_KEY: sandbox.netactuate.apiKey,
-  };
 }
 
 /** The signal that asked us to stop, once one has; the first is forwarded, later ones too (a hard stop). */
@@ -248,7 +236,7 @@ async function main(): Promise<number> {
   let code: number;
   try {
     if (stop.signal) return signalExitCode(stop.signal);
-    const env = sandboxEnv(sandbox);
+    const env = environmentOf(sandbox);
     process.stdout.write(
       `Sandbox: TensorDock ${sandbox.tensordock.baseUrl}, The Wallet Crew ${sandbox.walletcrew.baseUrl}, ` +
         `NetActuate ${sandbox.netactuate.baseUrl} (data in ${displayPath(path.join(work, "sandbox"))})\n\n`,

@@ -3,7 +3,13 @@
  * points programs at them, typed clients, and a listing of everything that exists in them.
  */
 import { afterAll, beforeAll } from "vitest";
-import { type Sandbox, type SandboxEndpoints, type SandboxOptions, startSandbox } from "../../sandbox";
+import {
+  environmentOf,
+  type Sandbox,
+  type SandboxEndpoints,
+  type SandboxOptions,
+  startSandbox,
+} from "../../sandbox";
 import { NetActuateClient, TensorDockClient, WalletCrewClient } from "../../sdk";
 import { canary } from "./leaks";
 
@@ -47,15 +53,7 @@ export function sandboxEnv(
   endpoints: SandboxEndpoints,
   walletcrewKeys: Record<string, string> = {},
 ): Record<string, string> {
-  const env: Record<string, string> = {
-    TENSORDOCK_BASE_URL: endpoints.tensordock.baseUrl,
-    TENSORDOCK_API_TOKEN: endpoints.tensordock.apiToken,
-    WALLETCREW_BASE_URL: endpoints.walletcrew.baseUrl,
-    WALLETCREW_API_KEY: endpoints.walletcrew.apiKey,
-    WALLETCREW_TENANT_ID: endpoints.walletcrew.tenantId,
-    NETACTUATE_BASE_URL: endpoints.netactuate.baseUrl,
-    NETACTUATE_API_KEY: endpoints.netactuate.apiKey,
-  };
+  const env = environmentOf(endpoints);
   for (const [tenant, key] of Object.entries(walletcrewKeys)) {
     env[`WALLETCREW_API_KEY_${tenant.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = key;
   }
