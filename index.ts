@@ -6,4 +6,4 @@ export * as netactuate from "./provider/netactuate";
 export * as tensordock from "./provider/tensordock";
 export * as walletcrew from "./provider/walletcrew";
 /** What every provider method and lookup throws on failure, for all three APIs (see the README's Errors). */
-export { MissingCredentialError, ResourceError, SettingError } from "./provider/common";
+export { MissingCredentialError, ResourceError, SettingError } from "./provider/kit";

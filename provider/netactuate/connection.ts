@@ -15,10 +15,10 @@ import {
   type SettingSpec,
   sharedClient,
   waitNotice,
-} from "../common";
+} from "../kit";
 import type { Connection } from "./schemas";
 
-/** Every setting of the NetActuate resources, read by the kit's one reader (see provider/common/settings). */
+/** Every setting of the NetActuate resources, read by the kit's one reader (see provider/kit/settings). */
 export const NETACTUATE_SETTINGS = {
   apiKey: {
     label: "API key",

@@ -1,9 +1,9 @@
 /**
  * The NetActuate identities a program claims (keys and list names, unique across the account; see
- * provider/common/claims), and the key each SecretValue was declared with (for `cloudInit`).
+ * provider/kit/claims), and the key each SecretValue was declared with (for `cloudInit`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { claimIdentity, credentialDigest, scopeOf } from "../common/claims";
+import { claimIdentity, credentialDigest, scopeOf } from "../kit/claims";
 
 /** The `connection` argument as the program gives it. */
 export interface ConnectionArgs {
@@ -24,7 +24,7 @@ function accountScope(connection: pulumi.Input<ConnectionArgs> | undefined): pul
 }
 
 /**
- * Claims `key` for the SecretValue `name` and returns the key gated on the claim (see provider/common/claims):
+ * Claims `key` for the SecretValue `name` and returns the key gated on the claim (see provider/kit/claims):
  * two SecretValue resources of the program with the same key in the same account fail, naming both.
  */
 export function claimKey(

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
-import { lookup } from "../common";
+import { lookup } from "../kit";
 import { CONFIG_KEYS, sessionFor } from "./connection";
 import { connectionSchema } from "./schemas";
 

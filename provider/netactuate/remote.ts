@@ -5,7 +5,7 @@
  */
 import { isOutcomeUnknown, NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/netactuate";
-import { createBaselines, readCoalescer } from "../common";
+import { createBaselines, readCoalescer } from "../kit";
 import type { Session } from "./connection";
 
 /** Every value of the account, shared by the concurrent reads of one operation. */

@@ -4,7 +4,7 @@
  * schema version, and `upgrade*` functions read every older shape so refresh, update and delete keep working.
  */
 import { z } from "zod";
-import { nameProblem, SCHEMA_VERSION, schemaVersionOf, UNKNOWN } from "../common";
+import { nameProblem, SCHEMA_VERSION, schemaVersionOf, UNKNOWN } from "../kit";
 
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;

@@ -11,7 +11,7 @@ import {
   SCHEMA_VERSION,
   zodFailures,
   withContext,
-} from "../common";
+} from "../kit";
 import { configure, type Session, sessionFor } from "./connection";
 import {
   createOrAdopt,

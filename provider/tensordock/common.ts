@@ -1,5 +1,5 @@
 /** Pieces shared by the two TensorDock providers: connection comparison and remote contexts. */
-import { isUnknown, withContext } from "../common";
+import { isUnknown, withContext } from "../kit";
 import { clientFor, resolveConnection, type TensorDockConnection } from "./connection";
 import type { RemoteContext } from "./lifecycle";
 

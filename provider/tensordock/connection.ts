@@ -17,9 +17,9 @@ import {
   type SettingSpec,
   sharedClient,
   waitNotice,
-} from "../common";
+} from "../kit";
 
-/** Every setting of the TensorDock resources, read by the kit's one reader (see provider/common/settings). */
+/** Every setting of the TensorDock resources, read by the kit's one reader (see provider/kit/settings). */
 export const TENSORDOCK_SETTINGS = {
   apiToken: {
     label: "API token",
@@ -49,7 +49,7 @@ export const TENSORDOCK_SETTINGS = {
 /** The stack config keys every TensorDock provider records in `configure`. */
 export const TENSORDOCK_CONFIG_KEYS = configKeysOf(TENSORDOCK_SETTINGS);
 
-/** Records the TensorDock stack config; never throws (see provider/common). */
+/** Records the TensorDock stack config; never throws (see provider/kit). */
 export function configureTensorDock(req: ConfigureRequest | undefined): void {
   recordConfig(req, TENSORDOCK_CONFIG_KEYS);
 }

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { type CheckResult, isUnknown, ResourceError, SCHEMA_VERSION } from "../common";
+import { type CheckResult, isUnknown, ResourceError, SCHEMA_VERSION } from "../kit";
 import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, secretTypeSchema, valueSchema } from "./inputs";

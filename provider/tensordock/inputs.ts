@@ -3,7 +3,7 @@
  * name the property and say what to do, and values still unknown at preview passed through untouched.
  */
 import { z } from "zod";
-import { type CheckFailure, isUnknown, nameProblem, UNKNOWN, unknownArgument, zodFailures } from "../common";
+import { type CheckFailure, isUnknown, nameProblem, UNKNOWN, unknownArgument, zodFailures } from "../kit";
 import { connectionSchema } from "./connection";
 import { parseOpenSshPublicKey } from "./publicKey";
 

@@ -12,7 +12,7 @@
  */
 import { isOutcomeUnknown, NotFoundError, ResponseValidationError } from "../../sdk/core";
 import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../../sdk/tensordock";
-import { createBaselines, oneAtATime, readCoalescer, ResourceError, withContext } from "../common";
+import { createBaselines, oneAtATime, readCoalescer, ResourceError, withContext } from "../kit";
 
 /** How long the recovery waits between its lists; a server that timed out may still be committing. */
 export const recoveryTiming = {

@@ -1,6 +1,6 @@
 /** Lookups: read what exists in TensorDock without managing it. */
 import { z } from "zod";
-import { lookup } from "../common";
+import { lookup } from "../kit";
 import { clientFor, connectionSchema, resolveConnection, TENSORDOCK_CONFIG_KEYS } from "./connection";
 
 const argsSchema = z.object({ connection: connectionSchema.optional() }).strict();

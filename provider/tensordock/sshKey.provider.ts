@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { type CheckResult, isUnknown, ResourceError, withContext } from "../common";
+import { type CheckResult, isUnknown, ResourceError, withContext } from "../kit";
 import { describe, remote, sameConnection } from "./common";
 import { configureTensorDock, connectionSchema } from "./connection";
 import { checkArgs, nameSchema, publicKeySchema } from "./inputs";

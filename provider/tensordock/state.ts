@@ -4,7 +4,7 @@
  * and size; a generic secret's default type), which the upgrade recomputes.
  */
 import { z } from "zod";
-import { compact, SCHEMA_VERSION } from "../common";
+import { compact, SCHEMA_VERSION } from "../kit";
 import type { TensorDockConnection } from "./connection";
 import { parseOpenSshPublicKey } from "./publicKey";
 

@@ -11,14 +11,14 @@ import {
   type SettingSpec,
   UNKNOWN,
   waitNotice,
-} from "../common";
+} from "../kit";
 import { sleep } from "./clock";
 import type { Connection } from "./schema";
 
 /** Production host of The Wallet Crew (the API lives under `/api/{tenantId}`). */
 export const DEFAULT_BASE_URL = "https://app.neostore.cloud";
 
-/** Every setting of The Wallet Crew resources, read by the kit's one reader (see provider/common/settings). */
+/** Every setting of The Wallet Crew resources, read by the kit's one reader (see provider/kit/settings). */
 export const WALLETCREW_SETTINGS = {
   apiKey: {
     label: "API key",

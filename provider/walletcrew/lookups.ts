@@ -4,7 +4,7 @@
  * environment, like the resources'.
  */
 import { z } from "zod";
-import { lookup, step } from "../common";
+import { lookup, step } from "../kit";
 import { CONFIG_KEYS, clientFor } from "./connection";
 import { resolveTenant } from "./plan";
 import { connectionSchema } from "./schema";

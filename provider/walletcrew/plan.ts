@@ -2,7 +2,7 @@
  * The pure half of `TenantSecret`: `check` (validate and normalize inputs) and `diff` (what a change means).
  * Neither touches the network, so previews stay offline and fast.
  */
-import { type CheckFailure, type CheckResult, compact, readSetting, UNKNOWN, zodFailures } from "../common";
+import { type CheckFailure, type CheckResult, compact, readSetting, UNKNOWN, zodFailures } from "../kit";
 import { WALLETCREW_SETTINGS } from "./connection";
 import { type Connection, type Inputs, inputsSchema, isPast, type Outputs, sameInstant } from "./schema";
 

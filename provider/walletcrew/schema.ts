@@ -3,7 +3,7 @@
  * property's name), the outputs stored in state, and the upgrade of older output shapes.
  */
 import { z } from "zod";
-import { SCHEMA_VERSION, UNKNOWN } from "../common";
+import { SCHEMA_VERSION, UNKNOWN } from "../kit";
 
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;

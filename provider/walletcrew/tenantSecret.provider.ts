@@ -20,7 +20,7 @@ import {
   recordConfig,
   SCHEMA_VERSION,
   step,
-} from "../common";
+} from "../kit";
 import { now } from "./clock";
 import { accountFor, CONFIG_KEYS, clientFor } from "./connection";
 import { checkInputs, diffOutputs } from "./plan";

@@ -1,7 +1,7 @@
 /** The `walletcrew.TenantSecret` resource: one secret of a The Wallet Crew tenant, addressed by key. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { claimIdentity, credentialDigest, scopeOf } from "../common/claims";
+import { claimIdentity, credentialDigest, scopeOf } from "../kit/claims";
 
 import provider = require("./tenantSecret.provider");
 
@@ -106,7 +106,7 @@ export class TenantSecret extends pulumi.dynamic.Resource {
     const props = {
       // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
       ...args,
-      // Two TenantSecrets of the program with one key in one tenant fail, naming both (see provider/common/claims).
+      // Two TenantSecrets of the program with one key in one tenant fail, naming both (see provider/kit/claims).
       key: claimKey(name, args.key, args.tenantId, args.connection),
       value: pulumi.secret(args.value),
       expiresOn: args.expiresOn,

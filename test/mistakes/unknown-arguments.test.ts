@@ -9,7 +9,7 @@ import { DeploymentError } from "../../harness/engine";
 import { getSecretLists, getSecretValue } from "../../provider/netactuate/lookups";
 import { getSecrets } from "../../provider/tensordock/lookups";
 import { getSecretKeys } from "../../provider/walletcrew/lookups";
-import { ResourceError } from "../../provider/common";
+import { ResourceError } from "../../provider/kit";
 import { deployProgram, type ProgramStack } from "../support/deploy";
 import { REPO_ROOT } from "../support/process";
 import { withSandbox } from "../support/sandbox";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SCHEMA_VERSION, UNKNOWN } from "../../provider/common";
+import { SCHEMA_VERSION, UNKNOWN } from "../../provider/kit";
 import { cloudInitProblems, referencedKeys } from "../../provider/netactuate/cloudInit";
 import { upgradeSecretList, upgradeSecretValue } from "../../provider/netactuate/schemas";
 import secretList from "../../provider/netactuate/secretList.provider";

@@ -1,5 +1,5 @@
 /** Shared helpers of the NetActuate tests: canaries, leak scans, and a fresh view of the account per operation. */
-import { accountKey, readCoalescer } from "../../provider/common";
+import { accountKey, readCoalescer } from "../../provider/kit";
 export { canary, findLeak, readTree } from "../support/leaks";
 
 /**

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SCHEMA_VERSION } from "../../provider/common";
+import { SCHEMA_VERSION } from "../../provider/kit";
 import { getSecretLists, getSecretValue } from "../../provider/netactuate/lookups";
 import secretList from "../../provider/netactuate/secretList.provider";
 import secretValue from "../../provider/netactuate/secretValue.provider";

@@ -3,7 +3,7 @@
  * that tells a deleted secret from an expired one is shared by every read of the operation that needs it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { accountKey, readCoalescer } from "../../provider/common";
+import { accountKey, readCoalescer } from "../../provider/kit";
 import { setSleep } from "../../provider/walletcrew/clock";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";

@@ -4,7 +4,7 @@ import {
   CoalescingDisabledError,
   coalescingFromEnv,
   ReadCoalescer,
-} from "../../provider/common/coalesce";
+} from "../../provider/kit/coalesce";
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

@@ -10,7 +10,7 @@ import {
   recordConfig,
   SettingError,
   type SettingSpec,
-} from "../../provider/common";
+} from "../../provider/kit";
 import { NETACTUATE_SETTINGS } from "../../provider/netactuate/connection";
 import { TENSORDOCK_SETTINGS } from "../../provider/tensordock/connection";
 import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";

@@ -5,7 +5,7 @@
 import { Socket } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CheckResult } from "../../provider/common";
+import type { CheckResult } from "../../provider/kit";
 import { type Sandbox, startSandbox } from "../../sandbox";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";

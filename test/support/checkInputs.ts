@@ -4,7 +4,7 @@
  * as the engine could send them.
  */
 import fc from "fast-check";
-import { UNKNOWN } from "../../provider/common";
+import { UNKNOWN } from "../../provider/kit";
 import { ed25519PublicKey } from "./loadSpec";
 
 /** One resource type under test: its provider module and the arguments its class declares. */

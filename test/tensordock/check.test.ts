@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SCHEMA_VERSION, UNKNOWN } from "../../provider/common";
+import { SCHEMA_VERSION, UNKNOWN } from "../../provider/kit";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
 import { parseOpenSshPublicKey } from "../../provider/tensordock/publicKey";
 import sshKey from "../../provider/tensordock/sshKey.provider";

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { accountKey, readCoalescer, SCHEMA_VERSION } from "../../provider/common";
+import { accountKey, readCoalescer, SCHEMA_VERSION } from "../../provider/kit";
 import { remote } from "../../provider/tensordock/common";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
 import { failAfterCreate, recoveryTiming } from "../../provider/tensordock/lifecycle";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SCHEMA_VERSION, UNKNOWN } from "../../provider/common";
+import { SCHEMA_VERSION, UNKNOWN } from "../../provider/kit";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { checkInputs, diffOutputs } from "../../provider/walletcrew/plan";
 import { type Inputs, type Outputs, parseId, upgrade } from "../../provider/walletcrew/schema";

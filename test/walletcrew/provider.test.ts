@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MissingCredentialError, SCHEMA_VERSION } from "../../provider/common";
+import { MissingCredentialError, SCHEMA_VERSION } from "../../provider/kit";
 import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
 import { setClock, setSleep } from "../../provider/walletcrew/clock";
 import { getSecretKeys } from "../../provider/walletcrew/lookups";
