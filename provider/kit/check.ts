@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /** A check failure as the dynamic-provider host expects it. */
 export interface CheckFailure {
@@ -68,6 +68,16 @@ function keysAt(schema: z.ZodType | undefined, path: readonly string[]): string[
     def = inner?._zod?.def;
   }
   return [];
+}
+
+/** The argument names of a strict object schema (the top-level keys of `schema`). */
+export function argumentNames(schema: z.ZodType): string[] {
+  return keysAt(schema, []);
+}
+
+/** Accepts the engine's "not known until apply" sentinel in place of a value of `schema` (preview). */
+export function orUnknown<T extends z.ZodType>(schema: T) {
+  return z.union([z.literal(UNKNOWN), schema]);
 }
 
 /**

@@ -7,3 +7,4 @@ export * from "./settings";
 export * from "./errors";
 export * from "./lookup";
 export * from "./serialize";
+export * from "./resource";

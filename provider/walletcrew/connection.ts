@@ -12,7 +12,6 @@ import {
   UNKNOWN,
   waitNotice,
 } from "../kit";
-import { sleep } from "./clock";
 import type { Connection } from "./schema";
 
 /** Production host of The Wallet Crew (the API lives under `/api/{tenantId}`). */
@@ -77,7 +76,7 @@ export function clientFor(
   const rateLimit = rateLimitOf(
     readSetting("The Wallet Crew", WALLETCREW_SETTINGS.requestsPerMinute, undefined),
   );
-  return new WalletCrewClient({ baseUrl, apiKey, tenantId, rateLimit, sleep, onWait: waitNotice });
+  return new WalletCrewClient({ baseUrl, apiKey, tenantId, rateLimit, onWait: waitNotice });
 }
 
 /**
@@ -87,4 +86,15 @@ export function clientFor(
 export function accountFor(tenantId: string, connection: Connection | typeof UNKNOWN | undefined): string {
   const { apiKey, baseUrl } = resolve(connection);
   return `${accountKey("The Wallet Crew", baseUrl, apiKey)}|${tenantId}`;
+}
+
+/** The tenant of a resource: the arg, then `connection.tenantId`, then stack config, then the environment. */
+export function resolveTenant(
+  tenantArg: string | undefined,
+  connection: Connection | typeof UNKNOWN | undefined,
+): string | undefined {
+  if (tenantArg !== undefined) return tenantArg;
+  if (connection === UNKNOWN) return UNKNOWN;
+  const resolved = readSetting("The Wallet Crew", WALLETCREW_SETTINGS.tenantId, connection?.tenantId);
+  return resolved === undefined ? undefined : String(resolved);
 }

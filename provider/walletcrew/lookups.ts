@@ -5,8 +5,7 @@
  */
 import { z } from "zod";
 import { lookup, step } from "../kit";
-import { CONFIG_KEYS, clientFor } from "./connection";
-import { resolveTenant } from "./plan";
+import { CONFIG_KEYS, clientFor, resolveTenant } from "./connection";
 import { connectionSchema } from "./schema";
 
 /** Connection settings of a lookup (plain values: a lookup runs before any output resolves). */

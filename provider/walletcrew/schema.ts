@@ -3,7 +3,7 @@
  * property's name), the outputs stored in state, and the upgrade of older output shapes.
  */
 import { z } from "zod";
-import { SCHEMA_VERSION, UNKNOWN } from "../kit";
+import { orUnknown, SCHEMA_VERSION, type UNKNOWN } from "../kit";
 
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -13,11 +13,6 @@ export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** The largest value the API stores, in UTF-8 bytes. */
 export const MAX_VALUE_BYTES = 64 * 1024;
-
-/** Accepts the engine's "not known until apply" sentinel in place of any input. */
-function orUnknown<T extends z.ZodType>(schema: T) {
-  return z.union([z.literal(UNKNOWN), schema]);
-}
 
 const key = z.string({ error: "key must be a string" }).regex(KEY_PATTERN, {
   error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
