@@ -5,7 +5,10 @@
  * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
+import { accountKey } from "./coalesce";
+import { UNKNOWN } from "./check";
 import { recordedConfig } from "./config";
+import { waitNotice } from "./notice";
 
 /** How a setting's text is read. */
 export type SettingKind = "secret" | "text" | "url" | "rate";
@@ -158,4 +161,78 @@ export function sharedClient<T>(key: string, make: () => T): T {
 /** A rate setting as the sdk takes it: `{ requestsPerMinute }`, or `false` when off or unset. */
 export function rateLimitOf(value: SettingValue): { requestsPerMinute: number } | false {
   return typeof value === "number" ? { requestsPerMinute: value } : false;
+}
+
+/** `apiToken` → `API_TOKEN`: the environment spelling of a setting's name. */
+const envName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+/**
+ * The settings every API has, named one way: its credential (a `connection` field, `<namespace>:<field>`
+ * stack config, `<PREFIX>_<FIELD>` environment variable; required), its base URL (with the vendor's default)
+ * and its pace (`<namespace>:requestsPerMinute`; none of our own unless the API documents one).
+ */
+export function apiSettings<F extends string>(o: {
+  namespace: string;
+  credential: { field: F; label: string };
+  baseUrl: string;
+  requestsPerMinute?: number;
+}): Record<F | "baseUrl" | "requestsPerMinute", SettingSpec> {
+  const key = (field: string) => ({
+    configKey: `${o.namespace}:${field}`,
+    envVar: `${o.namespace.toUpperCase()}_${envName(field)}`,
+  });
+  const { field, label } = o.credential;
+  const pace = o.requestsPerMinute === undefined ? {} : { default: String(o.requestsPerMinute) };
+  return {
+    [field]: { label, field, ...key(field), kind: "secret", required: true },
+    baseUrl: { label: "base URL", field: "baseUrl", ...key("baseUrl"), kind: "url", default: o.baseUrl },
+    requestsPerMinute: { label: "requests per minute", ...key("requestsPerMinute"), kind: "rate", ...pace },
+  } as Record<F | "baseUrl" | "requestsPerMinute", SettingSpec>;
+}
+
+/** What a client is made from: the resolved credential, base URL and pace, and the wait notice. */
+export interface ClientSettings {
+  credential: string;
+  baseUrl: string;
+  rateLimit: { requestsPerMinute: number } | false;
+  onWait: typeof waitNotice;
+}
+
+/** A client for one call, and the key of the account it addresses (for coalesced reads and baselines). */
+export interface Session<C> {
+  client: C;
+  account: string;
+}
+
+/**
+ * The client of a resource's connection (then stack config, then the environment), made once per account,
+ * pace and `scope` (e.g. a tenant) in this host process. A field still unknown at preview counts as absent.
+ * `account` names the API, base URL, a hash of the credential (never the credential) and the scope.
+ */
+export function sessionFor<C>(
+  api: string,
+  table: Record<string, SettingSpec>,
+  connection: unknown,
+  make: (settings: ClientSettings) => C,
+  scope?: string,
+): Session<C> {
+  const given =
+    connection !== null && typeof connection === "object"
+      ? Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== UNKNOWN))
+      : undefined;
+  // Only what a client is made from: other settings of the table (a tenant) are read where they are used.
+  const read = (key: string | undefined) => {
+    const spec = key === undefined ? undefined : table[key];
+    if (spec === undefined) return undefined;
+    return readSetting(api, spec, spec.field === undefined ? undefined : given?.[spec.field]);
+  };
+  const credential = String(read(Object.keys(table).find((k) => table[k]?.required)));
+  const baseUrl = String(read("baseUrl"));
+  const rateLimit = rateLimitOf(read("requestsPerMinute"));
+  const account = `${accountKey(api, baseUrl, credential)}${scope === undefined ? "" : `|${scope}`}`;
+  const pace = rateLimit === false ? "off" : rateLimit.requestsPerMinute;
+  const client = sharedClient(`${account}|${pace}`, () =>
+    make({ credential, baseUrl, rateLimit, onWait: waitNotice }),
+  );
+  return { client, account };
 }

@@ -14,7 +14,7 @@ import {
 } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
 import { type CheckFailure, defineResource, oneAtATime, readCoalescer, UNKNOWN } from "../kit";
-import { accountFor, CONFIG_KEYS, clientFor, resolveTenant } from "./connection";
+import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
 import {
   type Connection,
   idOf,
@@ -60,10 +60,11 @@ function putBody(args: Inputs): PutSecret {
 
 /** One PUT (an upsert) of the value and validity; the tenant's snapshot is dropped after it. */
 async function put(args: Inputs): Promise<Omit<Outputs, "schemaVersion">> {
+  const { client, account } = sessionOf(args.tenantId, args.connection);
   try {
-    await clientFor(args.tenantId, args.connection).put(args.key, putBody(args));
+    await client.put(args.key, putBody(args));
   } finally {
-    readCoalescer.invalidate(accountFor(args.tenantId, args.connection));
+    readCoalescer.invalidate(account);
   }
   return written(args);
 }
@@ -159,10 +160,9 @@ const provider = defineResource<Inputs, Outputs>({
    */
   async create(args) {
     const id = idOf(args.tenantId, args.key);
-    const account = accountFor(args.tenantId, args.connection);
+    const { client, account } = sessionOf(args.tenantId, args.connection);
     // One create of a key at a time: two would both see it free, and both PUTs would "create" it.
     return oneAtATime(`${account}\0${args.key}`, async () => {
-      const client = clientFor(args.tenantId, args.connection);
       // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
       const existed = (await client.list()).includes(args.key);
       const same = existed && (await client.retrieve(args.key).catch(() => undefined)) === args.value;
@@ -190,7 +190,7 @@ const provider = defineResource<Inputs, Outputs>({
    */
   async read(id, stored, imported) {
     if (parseId(id) === undefined) throw new Error("the id must have the form <tenantId>/<key>");
-    const client = clientFor(stored.tenantId, stored.connection);
+    const { client, account } = sessionOf(stored.tenantId, stored.connection);
     try {
       return { ...stored, value: await client.retrieve(stored.key), expired: false };
     } catch (error) {
@@ -200,7 +200,6 @@ const provider = defineResource<Inputs, Outputs>({
     const expired = isPast(stored.expiresOn, at);
     const notYetValid = stored.notBefore !== undefined && !isPast(stored.notBefore, at);
     // Without a local reason for the 404, the key list (which keeps invalid secrets) tells gone from invalid.
-    const account = accountFor(stored.tenantId, stored.connection);
     if (!(expired || notYetValid || (await listed(client, account, stored.key)))) return undefined;
     if (imported) {
       throw new Error(
@@ -214,10 +213,11 @@ const provider = defineResource<Inputs, Outputs>({
   update: (_id, _stored, next) => put(next),
 
   async delete(_id, stored) {
+    const { client, account } = sessionOf(stored.tenantId, stored.connection);
     try {
-      await clientFor(stored.tenantId, stored.connection).delete(stored.key);
+      await client.delete(stored.key);
     } finally {
-      readCoalescer.invalidate(accountFor(stored.tenantId, stored.connection));
+      readCoalescer.invalidate(account);
     }
   },
 }) satisfies pulumi.dynamic.ResourceProvider;
