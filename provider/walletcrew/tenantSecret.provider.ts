@@ -162,26 +162,30 @@ const provider = defineResource<Inputs, Outputs>({
     const id = idOf(args.tenantId, args.key);
     const { client, account } = sessionOf(args.tenantId, args.connection);
     // One create of a key at a time: two would both see it free, and both PUTs would "create" it.
-    return oneAtATime(`${account}\0${args.key}`, async () => {
-      // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
-      const existed = (await client.list()).includes(args.key);
-      const same = existed && (await client.retrieve(args.key).catch(() => undefined)) === args.value;
-      if (existed && !same && args.adopt !== true) {
-        throw new Error(
-          `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
-            `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
-            `option (import: "${id}"), or set adopt: true to take it over (its value and validity are ` +
-            "overwritten); otherwise choose another key",
-        );
-      }
-      try {
-        return { id, outs: await put(args) };
-      } catch (error) {
-        // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
-        if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
-        throw error;
-      }
-    });
+    return oneAtATime(
+      `${account}\0${args.key}`,
+      async () => {
+        // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
+        const existed = (await client.list()).includes(args.key);
+        const same = existed && (await client.retrieve(args.key).catch(() => undefined)) === args.value;
+        if (existed && !same && args.adopt !== true) {
+          throw new Error(
+            `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
+              `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
+              `option (import: "${id}"), or set adopt: true to take it over (its value and validity are ` +
+              "overwritten); otherwise choose another key",
+          );
+        }
+        try {
+          return { id, outs: await put(args) };
+        } catch (error) {
+          // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
+          if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
+          throw error;
+        }
+      },
+      `key ${args.key} in tenant ${args.tenantId}`,
+    );
   },
 
   /**
