@@ -8,3 +8,4 @@ export * from "./errors";
 export * from "./lookup";
 export * from "./serialize";
 export * from "./resource";
+export * from "./valueFrom";
