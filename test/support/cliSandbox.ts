@@ -31,7 +31,19 @@ export function startCliSandbox(
   env: Record<string, string>,
   node: string = process.execPath,
 ): Promise<CliSandbox> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(node, [SANDBOX_CLI, ...args], {
+  return startSandboxCommand(node, [SANDBOX_CLI, ...args], env);
+}
+
+/**
+ * Starts `command ...args` (e.g. an installed `node_modules/.bin/secretstack-sandbox`) with `env` added, and
+ * resolves once it prints its endpoints.
+ */
+export function startSandboxCommand(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<CliSandbox> {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
