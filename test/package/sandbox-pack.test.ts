@@ -6,7 +6,16 @@
  * for.
  */
 import { builtinModules } from "node:module";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,14 +94,20 @@ function packageOf(specifier: string): string {
 }
 
 describe("the secretstack-sandbox tarball", () => {
-  it("holds the build, the OpenAPI documents, package.json, README and LICENSE, and no source or build info", () => {
+  it("holds the command, the build, the OpenAPI documents, package.json, README and LICENSE, and no source or build info", () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const file of files)
       expect(file).toMatch(
-        /^(dist\/.+\.(js|d\.ts)|openapi\/[a-z-]+\.yaml|package\.json|README\.md|LICENSE)$/,
+        /^(bin\/secretstack-sandbox\.js|dist\/.+\.(js|d\.ts)|openapi\/[a-z-]+\.yaml|package\.json|README\.md|LICENSE)$/,
       );
     expect(files).toEqual(
-      expect.arrayContaining(["dist/cli.js", "dist/index.js", "dist/index.d.ts", "dist/core/runtime.js"]),
+      expect.arrayContaining([
+        "bin/secretstack-sandbox.js",
+        "dist/cli.js",
+        "dist/index.js",
+        "dist/index.d.ts",
+        "dist/core/runtime.js",
+      ]),
     );
     expect(files.filter((f) => f.startsWith("openapi/"))).toEqual(OPENAPI_DOCUMENTS);
     // The same license as the library, word for word.
@@ -110,8 +125,8 @@ describe("the secretstack-sandbox tarball", () => {
     };
     const builtins = new Set(builtinModules);
     const required = new Set<string>();
-    for (const file of filesUnder(path.join(installed, "dist")).filter((f) => f.endsWith(".js"))) {
-      const source = readFileSync(path.join(installed, "dist", file), "utf8");
+    for (const file of filesUnder(installed).filter((f) => f.endsWith(".js"))) {
+      const source = readFileSync(path.join(installed, file), "utf8");
       for (const [, specifier = ""] of source.matchAll(/\brequire\("([^"]+)"\)/g)) {
         if (specifier.startsWith(".") || specifier.startsWith("node:") || builtins.has(specifier)) continue;
         required.add(packageOf(specifier));
@@ -123,7 +138,9 @@ describe("the secretstack-sandbox tarball", () => {
     // The sandbox shares no code with the clients it serves.
     expect([...required].filter((name) => /pulumi|axios/.test(name))).toEqual([]);
     expect(Object.keys(manifest.bin)).toEqual(["secretstack-sandbox"]);
-    expect(path.posix.normalize(manifest.bin["secretstack-sandbox"] ?? "")).toBe("dist/cli.js");
+    expect(path.posix.normalize(manifest.bin["secretstack-sandbox"] ?? "")).toBe(
+      "bin/secretstack-sandbox.js",
+    );
     expect(manifest.engines.node).toBe(">=22.13.0");
   });
 
@@ -213,5 +230,21 @@ describe("the installed secretstack-sandbox", () => {
     );
     expect(openapi).toBe(path.join(installed, "openapi", "walletcrew.yaml"));
     expect(sandboxKeys).toBe("tensordock,walletcrew,netactuate,emulators,close");
+  });
+});
+
+describe("secretstack-sandbox in this repository", () => {
+  it("is the npm workspace sandbox/, whose command npm links into the root's node_modules/.bin", async () => {
+    const root = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      workspaces: string[];
+    };
+    expect(root.workspaces).toEqual(["sandbox"]);
+    // Executable as committed, so the link works whatever rebuilt dist/ (tsc writes files without the bit).
+    expect(statSync(path.join(SANDBOX_DIR, "bin", "secretstack-sandbox.js")).mode & 0o111).toBe(0o111);
+    const bin = path.join(REPO_ROOT, "node_modules", ".bin", "secretstack-sandbox");
+    expect(realpathSync(bin)).toBe(path.join(SANDBOX_DIR, "bin", "secretstack-sandbox.js"));
+    const result = await runProcess(bin, ["--help"], { env: { ...process.env, ...env } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^usage: secretstack-sandbox/);
   });
 });
