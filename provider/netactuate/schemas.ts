@@ -94,24 +94,44 @@ const storedConnection = z
   .optional()
   .catch(undefined);
 
+// The fields' comments below are the documentation of the resource classes' outputs.
+
 /** What state holds for a SecretList, besides the schema version (the id is the list's id). */
-const storedList = z.object({ name: z.string(), connection: storedConnection });
+const storedList = z.object({
+  /** The list's name. */
+  name: z.string(),
+  /** The connection settings (secret). */
+  connection: storedConnection,
+});
 
 /** What state holds for a SecretValue, besides the schema version and the derived `reference`. */
 const storedValue = z.object({
-  // Version 0 state may hold the list id as a number, as the API sends it.
+  /** Id of the list that holds the value (version 0 state may hold it as a number, as the API sends it). */
   listId: z.union([z.string(), z.number().transform(String)]),
+  /** The key. */
   key: z.string(),
+  /** The value (secret). */
   value: z.string(),
+  /** The connection settings (secret). */
   connection: storedConnection,
 });
+
+/** Every output shape's version field. */
+type Versioned = {
+  /** Version of the stored output shape, so later releases can read this state. */
+  schemaVersion: number;
+};
 
 /** The resolved `connection` argument as stored. */
 export type Connection = z.infer<typeof storedConnection>;
 /** Outputs of a SecretList. */
-export type SecretListOutputs = z.infer<typeof storedList> & { schemaVersion: number };
+export type SecretListOutputs = z.infer<typeof storedList> & Versioned;
 /** Outputs of a SecretValue: its inputs and the cloud-init reference. */
-export type SecretValueOutputs = z.infer<typeof storedValue> & { reference: string; schemaVersion: number };
+export type SecretValueOutputs = z.infer<typeof storedValue> &
+  Versioned & {
+    /** The cloud-init reference, `${{secret.<key>}}`. */
+    reference: string;
+  };
 
 /** The cloud-init reference NetActuate resolves server-side at VM build time. */
 export function referenceOf(key: string): string {
