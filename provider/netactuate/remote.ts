@@ -8,31 +8,60 @@ import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/neta
 import { createBaselines, readCoalescer } from "../kit";
 import type { NetActuateSession as Session } from "./connection";
 
-/** Everything of one kind in the account, fresh: `values` (plaintext included) or `lists`. */
-const everything = {
-  values: (session: Session) => session.client.values.listAll(),
-  lists: (session: Session) => session.client.lists.list(),
+/** One kind of object in the account, and its identity, which is unique across the account. */
+interface Kind<T extends { id: number }> {
+  /** The name of its snapshot, shared by the reads of one operation. */
+  name: "values" | "lists";
+  /** Every object of the kind, fresh. */
+  all(session: Session): Promise<T[]>;
+  /** What the identity is called (`key`), its field in a request, and its value in an object. */
+  identity: string;
+  field: string;
+  of(object: T): string;
+  /** How a refusal shows the identity and where its holder is. */
+  shown(identity: string): string;
+  where(holder: T): string;
+  /** What an import must declare to adopt the holder as it is. */
+  adopt?: string;
+}
+
+/** Secret values (plaintext included), identified by their key. */
+export const VALUES: Kind<NetActuateSecretValue> = {
+  name: "values",
+  all: (session) => session.client.values.listAll(),
+  identity: "key",
+  field: "secret_key",
+  of: (v) => v.key,
+  shown: (key) => `key "${key}"`,
+  where: (v) => `value ${v.id} in list ${v.listId}`,
+  adopt: " (declare the same listId, key and value)",
 };
 
-type Kind = keyof typeof everything;
-type Item<K extends Kind> = Awaited<ReturnType<(typeof everything)[K]>>[number];
+/** Secret lists, identified by their name. */
+export const LISTS: Kind<NetActuateSecretList> = {
+  name: "lists",
+  all: (session) => session.client.lists.list(),
+  identity: "list name",
+  field: "name",
+  of: (l) => l.name,
+  shown: (name) => `a secret list named "${name}"`,
+  where: (l) => `list ${l.id}`,
+};
 
 /**
  * The object of `kind` with `id`: from the snapshot the concurrent reads of one operation share, else from
  * `alone` (a request of its own, when the object is not in the snapshot or the snapshot failed); `undefined`
  * when it is gone (a 404 included).
  */
-export async function byId<K extends Kind>(
+export async function byId<T extends { id: number }>(
   session: Session,
-  kind: K,
+  kind: Kind<T>,
   id: number,
-  alone: () => Promise<Item<K> | undefined>,
-): Promise<Item<K> | undefined> {
+  alone: () => Promise<T | undefined>,
+): Promise<T | undefined> {
   try {
-    const fetch = everything[kind] as (session: Session) => Promise<Item<K>[]>;
-    const found = (await readCoalescer.get(`${session.account}|${kind}`, () => fetch(session))).find(
-      (o) => o.id === id,
-    );
+    const all = await readCoalescer.get(`${session.account}|${kind.name}`, () => kind.all(session));
+    const found = all.find((o) => o.id === id);
     if (found !== undefined) return found;
   } catch {
     // The shared list failed; the request of its own answers alone.
@@ -50,53 +79,35 @@ export async function writing<T>(session: Session, write: () => Promise<T>): Pro
   try {
     return await write();
   } finally {
-    for (const kind of Object.keys(everything)) readCoalescer.invalidate(`${session.account}|${kind}`);
+    for (const kind of [VALUES, LISTS]) readCoalescer.invalidate(`${session.account}|${kind.name}`);
   }
 }
 
-/** An identity unique across the account: its field in a request, how to find its holder, and the refusal. */
-interface Identity<T> {
-  field: string;
-  holder(session: Session, identity: string): Promise<T | undefined>;
-  taken(identity: string, holder: T): Error;
+/** The object of `kind` holding `identity` now (read fresh, never from a snapshot), if any. */
+export async function holder<T extends { id: number }>(session: Session, kind: Kind<T>, identity: string) {
+  return (await kind.all(session)).find((o) => kind.of(o) === identity);
 }
 
-/** Secret keys: a key already held fails naming the value that holds it and the import that adopts it. */
-export const KEY: Identity<NetActuateSecretValue> = {
-  field: "secret_key",
-  holder: async (session, key) => (await everything.values(session)).find((v) => v.key === key),
-  taken: (key, existing) =>
-    new Error(
-      `key "${key}" already exists in the NetActuate account (value ${existing.id} in list ${existing.listId}) ` +
-        "but not in this stack's state; keys are unique across the account. If it is this stack's (its state " +
-        `was lost, or is new), adopt it with the import resource option { import: "${existing.id}" } (declare ` +
-        "the same listId, key and value); otherwise choose another key",
-    ),
-};
-
-/** List names: a name already held fails naming the list that holds it and the import that adopts it. */
-export const LIST_NAME: Identity<NetActuateSecretList> = {
-  field: "name",
-  holder: async (session, name) => (await everything.lists(session)).find((l) => l.name === name),
-  taken: (name, existing) =>
-    new Error(
-      `a secret list named "${name}" already exists in the NetActuate account (list ${existing.id}) but not ` +
-        "in this stack's state; list names are unique across the account. If it is this stack's (its state " +
-        `was lost, or is new), adopt it with the import resource option { import: "${existing.id}" }; ` +
-        "otherwise choose another name",
-    ),
-};
+/** The error for an identity the account holds but this stack does not: names the holder and how to adopt it. */
+export function taken<T extends { id: number }>(kind: Kind<T>, identity: string, existing: T): Error {
+  return new Error(
+    `${kind.shown(identity)} already exists in the NetActuate account (${kind.where(existing)}) but not in ` +
+      `this stack's state; ${kind.identity}s are unique across the account. If it is this stack's (its state ` +
+      `was lost, or is new), adopt it with the import resource option { import: "${existing.id}" }` +
+      `${kind.adopt ?? ""}; otherwise choose another ${kind.identity}`,
+  );
+}
 
 /** A refusal of `identity` (a 400 naming its field) answered with who holds it; any other error as it is. */
-export async function explained<T>(
+export async function explained<T extends { id: number }>(
   error: unknown,
   session: Session,
-  kind: Identity<T>,
+  kind: Kind<T>,
   identity: string,
 ): Promise<unknown> {
   if (!(error instanceof BadRequestError && error.fields.includes(kind.field))) return error;
-  const holder = await kind.holder(session, identity).catch(() => undefined);
-  return holder === undefined ? error : kind.taken(identity, holder);
+  const existing = await holder(session, kind, identity).catch(() => undefined);
+  return existing === undefined ? error : taken(kind, identity, existing);
 }
 
 /**
@@ -110,9 +121,9 @@ export async function valueBeforeCreate(
 ): Promise<NetActuateSecretValue | undefined> {
   const keys = await createBaselines.get(
     `${session.account}|keys`,
-    async () => new Set((await everything.values(session)).map((v) => v.key)),
+    async () => new Set((await VALUES.all(session)).map((v) => v.key)),
   );
-  return keys.has(key) ? KEY.holder(session, key) : undefined;
+  return keys.has(key) ? holder(session, VALUES, key) : undefined;
 }
 
 /** What a write that may take effect without saying so needs: how to send it, look for it, and explain a refusal. */

@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { defineResource } from "../kit";
 import { CONFIG_KEYS, sessionOf } from "./connection";
-import { byId, explained, LIST_NAME, numericId, settle, writing } from "./remote";
+import * as remote from "./remote";
 import {
   type Connection,
   type SecretListInputs,
@@ -31,14 +31,14 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
    */
   async create({ name, connection }) {
     const session = sessionOf(connection);
-    const existing = await LIST_NAME.holder(session, name);
-    if (existing !== undefined) throw LIST_NAME.taken(name, existing);
-    const created = await settle(
+    const existing = await remote.holder(session, remote.LISTS, name);
+    if (existing !== undefined) throw remote.taken(remote.LISTS, name, existing);
+    const created = await remote.settle(
       session,
       {
         send: () => session.client.lists.create({ name }),
-        look: () => LIST_NAME.holder(session, name),
-        explain: (error) => explained(error, session, LIST_NAME, name),
+        look: () => remote.holder(session, remote.LISTS, name),
+        explain: (error) => remote.explained(error, session, remote.LISTS, name),
       },
       `list "${name}"`,
     );
@@ -47,25 +47,27 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
 
   /** The list's current name (a rename made outside Pulumi shows as drift); undefined when it is gone. */
   async read(id, stored) {
-    const listId = numericId(id);
+    const listId = remote.numericId(id);
     const session = sessionOf(stored.connection);
-    const remote = await byId(session, "lists", listId, () => session.client.lists.retrieve(listId));
-    return remote && { name: remote.name, connection: stored.connection };
+    const found = await remote.byId(session, remote.LISTS, listId, () =>
+      session.client.lists.retrieve(listId),
+    );
+    return found && { name: found.name, connection: stored.connection };
   },
 
   /** Renames in place; a change of connection alone makes no request. */
   async update(id, stored, next) {
     const connection = next.connection as Connection;
     if (stored.name !== next.name) {
-      const listId = numericId(id);
+      const listId = remote.numericId(id);
       const session = sessionOf(connection);
-      await settle(session, {
+      await remote.settle(session, {
         send: () => session.client.lists.rename(listId, { name: next.name }),
         look: async () => {
           const now = await session.client.lists.retrieve(listId);
           return now.name === next.name ? now : undefined;
         },
-        explain: (error) => explained(error, session, LIST_NAME, next.name),
+        explain: (error) => remote.explained(error, session, remote.LISTS, next.name),
       });
     }
     return { name: next.name, connection };
@@ -74,7 +76,7 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
   /** Deletes the list and every value in it. */
   async delete(id, stored) {
     const session = sessionOf(stored.connection);
-    await writing(session, () => session.client.lists.delete(numericId(id)));
+    await remote.writing(session, () => session.client.lists.delete(remote.numericId(id)));
   },
 }) satisfies pulumi.dynamic.ResourceProvider;
 

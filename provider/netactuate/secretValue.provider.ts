@@ -8,7 +8,7 @@ import { NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretValue } from "../../sdk/netactuate";
 import { defineResource } from "../kit";
 import { CONFIG_KEYS, type NetActuateSession, sessionOf } from "./connection";
-import { byId, explained, KEY, numericId, settle, valueBeforeCreate, writing } from "./remote";
+import * as remote from "./remote";
 import {
   type Connection,
   referenceOf,
@@ -18,9 +18,8 @@ import {
   upgradeSecretValue,
 } from "./schemas";
 
-function outputsOf(remote: NetActuateSecretValue, connection: Connection) {
-  const { key, value } = remote;
-  return { listId: String(remote.listId), key, value, connection, reference: referenceOf(key) };
+function outputsOf({ listId, key, value }: NetActuateSecretValue, connection: Connection) {
+  return { listId: String(listId), key, value, connection, reference: referenceOf(key) };
 }
 
 /** Answers a key another value holds with that value, and a missing list with what to do. */
@@ -30,7 +29,7 @@ async function explain(error: unknown, session: NetActuateSession, key: string, 
       `${error.message}; secret list ${listId} may have been deleted: run refresh, or fix listId`,
     );
   }
-  return explained(error, session, KEY, key);
+  return remote.explained(error, session, remote.VALUES, key);
 }
 
 const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
@@ -52,20 +51,20 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
    */
   async create({ listId, key, value, connection }) {
     const session = sessionOf(connection);
-    const list = numericId(listId, "listId");
-    const existing = await valueBeforeCreate(session, key);
+    const list = remote.numericId(listId, "listId");
+    const existing = await remote.valueBeforeCreate(session, key);
     if (existing !== undefined && (existing.listId !== list || existing.value !== value)) {
-      throw KEY.taken(key, existing);
+      throw remote.taken(remote.VALUES, key, existing);
     }
     const created =
       existing ??
-      (await settle(
+      (await remote.settle(
         session,
         {
           send: () => session.client.values.create(list, { key, value }),
           look: async () => {
-            const found = await KEY.holder(session, key);
-            if (found !== undefined && found.listId !== list) throw KEY.taken(key, found);
+            const found = await remote.holder(session, remote.VALUES, key);
+            if (found !== undefined && found.listId !== list) throw remote.taken(remote.VALUES, key, found);
             // Another writer may have raced the lost create: the adopted value is made the declared one.
             if (found === undefined || found.value === value) return found;
             return session.client.values.update(list, found.id, { key, value });
@@ -82,14 +81,14 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
    * list is gone. With no prior state (import) the value is found by id among all values.
    */
   async read(id, stored, imported) {
-    const valueId = numericId(id);
+    const valueId = remote.numericId(id);
     const session = sessionOf(stored.connection);
     const { values } = session.client;
     const alone = imported
       ? async () => (await values.listAll()).find((v) => v.id === valueId)
-      : () => values.retrieve(numericId(stored.listId, "listId"), valueId);
-    const remote = await byId(session, "values", valueId, alone);
-    return remote && outputsOf(remote, stored.connection);
+      : () => values.retrieve(remote.numericId(stored.listId, "listId"), valueId);
+    const found = await remote.byId(session, remote.VALUES, valueId, alone);
+    return found && outputsOf(found, stored.connection);
   },
 
   /** Changes key and value in one request; a change of connection alone makes no request. */
@@ -97,9 +96,9 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
     const connection = next.connection as Connection;
     if (stored.key === next.key && stored.value === next.value) return { ...stored, connection };
     const session = sessionOf(connection);
-    const [listId, valueId] = [numericId(stored.listId, "listId"), numericId(id)];
+    const [listId, valueId] = [remote.numericId(stored.listId, "listId"), remote.numericId(id)];
     const desired = { key: next.key, value: next.value };
-    const updated = await settle(session, {
+    const updated = await remote.settle(session, {
       send: () => session.client.values.update(listId, valueId, desired),
       look: async () => {
         const now = await session.client.values.retrieve(listId, valueId);
@@ -113,8 +112,8 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
   /** Deletes the value (a value whose whole list is gone is already deleted). */
   async delete(id, stored) {
     const session = sessionOf(stored.connection);
-    await writing(session, () =>
-      session.client.values.delete(numericId(stored.listId, "listId"), numericId(id)),
+    await remote.writing(session, () =>
+      session.client.values.delete(remote.numericId(stored.listId, "listId"), remote.numericId(id)),
     );
   },
 }) satisfies pulumi.dynamic.ResourceProvider;
