@@ -14,26 +14,22 @@ interface Kind<T extends { id: number }> {
   name: "values" | "lists";
   /** Every object of the kind, fresh. */
   all(session: Session): Promise<T[]>;
-  /** What the identity is called (`key`), its field in a request, and its value in an object. */
-  identity: string;
-  field: string;
-  of(object: T): string;
-  /** How a refusal shows the identity and where its holder is. */
-  shown(identity: string): string;
-  where(holder: T): string;
+  /** The identity: what it is called, its field in a request, and its value in an object. */
+  identity: { called: string; field: string; of(object: T): string };
+  /** How a refusal begins: the identity already exists, and where the object that holds it is. */
+  held(identity: string, holder: T): string;
   /** What an import must declare to adopt the holder as it is. */
   adopt?: string;
 }
+
+const IN_ACCOUNT = "already exists in the NetActuate account";
 
 /** Secret values (plaintext included), identified by their key. */
 export const VALUES: Kind<NetActuateSecretValue> = {
   name: "values",
   all: (session) => session.client.values.listAll(),
-  identity: "key",
-  field: "secret_key",
-  of: (v) => v.key,
-  shown: (key) => `key "${key}"`,
-  where: (v) => `value ${v.id} in list ${v.listId}`,
+  identity: { called: "key", field: "secret_key", of: (v) => v.key },
+  held: (key, v) => `key "${key}" ${IN_ACCOUNT} (value ${v.id} in list ${v.listId})`,
   adopt: " (declare the same listId, key and value)",
 };
 
@@ -41,11 +37,8 @@ export const VALUES: Kind<NetActuateSecretValue> = {
 export const LISTS: Kind<NetActuateSecretList> = {
   name: "lists",
   all: (session) => session.client.lists.list(),
-  identity: "list name",
-  field: "name",
-  of: (l) => l.name,
-  shown: (name) => `a secret list named "${name}"`,
-  where: (l) => `list ${l.id}`,
+  identity: { called: "list name", field: "name", of: (l) => l.name },
+  held: (name, l) => `a secret list named "${name}" ${IN_ACCOUNT} (list ${l.id})`,
 };
 
 /**
@@ -85,16 +78,16 @@ export async function writing<T>(session: Session, write: () => Promise<T>): Pro
 
 /** The object of `kind` holding `identity` now (read fresh, never from a snapshot), if any. */
 export async function holder<T extends { id: number }>(session: Session, kind: Kind<T>, identity: string) {
-  return (await kind.all(session)).find((o) => kind.of(o) === identity);
+  return (await kind.all(session)).find((o) => kind.identity.of(o) === identity);
 }
 
 /** The error for an identity the account holds but this stack does not: names the holder and how to adopt it. */
 export function taken<T extends { id: number }>(kind: Kind<T>, identity: string, existing: T): Error {
+  const { called } = kind.identity;
   return new Error(
-    `${kind.shown(identity)} already exists in the NetActuate account (${kind.where(existing)}) but not in ` +
-      `this stack's state; ${kind.identity}s are unique across the account. If it is this stack's (its state ` +
-      `was lost, or is new), adopt it with the import resource option { import: "${existing.id}" }` +
-      `${kind.adopt ?? ""}; otherwise choose another ${kind.identity}`,
+    `${kind.held(identity, existing)} but not in this stack's state; ${called}s are unique across the ` +
+      "account. If it is this stack's (its state was lost, or is new), adopt it with the import resource " +
+      `option { import: "${existing.id}" }${kind.adopt ?? ""}; otherwise choose another ${called}`,
   );
 }
 
@@ -105,7 +98,7 @@ export async function explained<T extends { id: number }>(
   kind: Kind<T>,
   identity: string,
 ): Promise<unknown> {
-  if (!(error instanceof BadRequestError && error.fields.includes(kind.field))) return error;
+  if (!(error instanceof BadRequestError && error.fields.includes(kind.identity.field))) return error;
   const existing = await holder(session, kind, identity).catch(() => undefined);
   return existing === undefined ? error : taken(kind, identity, existing);
 }
