@@ -4,7 +4,8 @@
  * sent as JSON by default. The API key travels as a Bearer header, or as `?key=` when asked; either way it
  * never appears in an error, an event or a reported URL.
  */
-import { HttpClient, pickTransportOptions, type RequestOptions, type TransportOptions } from "../core";
+import type { z } from "zod";
+import { type HttpMethod, HttpClient, pickTransportOptions, type TransportOptions } from "../core";
 import { describeNetActuateError, unwrapEnvelope } from "./envelope";
 import {
   collectionOf,
@@ -95,74 +96,43 @@ export class NetActuateClient {
       credentialHint: { config: "netactuate:apiKey", env: "NETACTUATE_API_KEY" },
       describeError: describeNetActuateError,
     });
-    // Every answer comes in the envelope, so every request opens it.
-    const request = <T>(call: Omit<RequestOptions<T>, "unwrap">) =>
-      this.http.request({ ...call, unwrap: unwrapEnvelope });
-    const body = (fields: Record<string, string>) => ({ body: fields, bodyEncoding: this.bodyEncoding });
-    const valueBody = (f: NetActuateValueFields) => body({ secret_key: f.key, secret_value: f.value });
+    // One request: its method and path template, the template's values, the body's fields (if it has a body)
+    // and the schema of the answer. Every answer comes in the envelope, so every request opens it.
+    const call = <T>(
+      method: HttpMethod,
+      path: string,
+      response: z.ZodType<T>,
+      params: Record<string, number> = {},
+      fields?: Record<string, string>,
+    ) =>
+      this.http.request({
+        method,
+        path,
+        params,
+        ...(fields === undefined ? {} : { body: fields, bodyEncoding: this.bodyEncoding }),
+        response,
+        unwrap: unwrapEnvelope,
+      });
+    const list = (id: number) => ({ secretList: id });
+    const value = (listId: number, id: number) => ({ secretList: listId, secretListValue: id });
+    const valueFields = (f: NetActuateValueFields) => ({ secret_key: f.key, secret_value: f.value });
 
     this.lists = {
-      list: () => request({ method: "GET", path: LISTS, response: collectionOf(secretListSchema) }),
-      retrieve: (id) =>
-        request({ method: "GET", path: LIST, params: { secretList: id }, response: secretListSchema }),
-      create: (fields = {}) =>
-        request({
-          method: "POST",
-          path: LISTS,
-          ...(fields.name !== undefined ? body({ name: fields.name }) : {}),
-          response: secretListSchema,
-        }),
-      rename: (id, fields) =>
-        request({
-          method: "POST",
-          path: LIST,
-          params: { secretList: id },
-          ...body({ name: fields.name }),
-          response: secretListSchema,
-        }),
-      delete: (id) =>
-        request({ method: "DELETE", path: LIST, params: { secretList: id }, response: deletedSchema }),
+      list: () => call("GET", LISTS, collectionOf(secretListSchema)),
+      retrieve: (id) => call("GET", LIST, secretListSchema, list(id)),
+      create: ({ name } = {}) =>
+        call("POST", LISTS, secretListSchema, {}, name === undefined ? undefined : { name }),
+      rename: (id, { name }) => call("POST", LIST, secretListSchema, list(id), { name }),
+      delete: (id) => call("DELETE", LIST, deletedSchema, list(id)),
     };
 
     this.values = {
-      listAll: () => request({ method: "GET", path: ALL_VALUES, response: collectionOf(secretValueSchema) }),
-      list: (listId) =>
-        request({
-          method: "GET",
-          path: VALUES,
-          params: { secretList: listId },
-          response: collectionOf(secretValueSchema),
-        }),
-      retrieve: (listId, id) =>
-        request({
-          method: "GET",
-          path: VALUE,
-          params: { secretList: listId, secretListValue: id },
-          response: secretValueSchema,
-        }),
-      create: (listId, fields) =>
-        request({
-          method: "POST",
-          path: VALUES,
-          params: { secretList: listId },
-          ...valueBody(fields),
-          response: secretValueSchema,
-        }),
-      update: (listId, id, fields) =>
-        request({
-          method: "POST",
-          path: VALUE,
-          params: { secretList: listId, secretListValue: id },
-          ...valueBody(fields),
-          response: secretValueSchema,
-        }),
-      delete: (listId, id) =>
-        request({
-          method: "DELETE",
-          path: VALUE,
-          params: { secretList: listId, secretListValue: id },
-          response: deletedSchema,
-        }),
+      listAll: () => call("GET", ALL_VALUES, collectionOf(secretValueSchema)),
+      list: (listId) => call("GET", VALUES, collectionOf(secretValueSchema), list(listId)),
+      retrieve: (listId, id) => call("GET", VALUE, secretValueSchema, value(listId, id)),
+      create: (listId, f) => call("POST", VALUES, secretValueSchema, list(listId), valueFields(f)),
+      update: (listId, id, f) => call("POST", VALUE, secretValueSchema, value(listId, id), valueFields(f)),
+      delete: (listId, id) => call("DELETE", VALUE, deletedSchema, value(listId, id)),
     };
   }
 }
