@@ -82,6 +82,9 @@ export function orUnknown<T extends z.ZodType>(schema: T) {
   return z.union([z.literal(UNKNOWN), schema]);
 }
 
+/** `T` without the unknown sentinel in any field's type: arguments as `create` and `update` receive them. */
+export type Known<T> = { [K in keyof T]: Exclude<T[K], typeof UNKNOWN> };
+
 /**
  * The issues of the value's own schema when an {@link orUnknown} field fails: zod reports the union ("Invalid
  * input"), and the user needs the reason of the schema they meant ("is required", "must be an http(s) URL").

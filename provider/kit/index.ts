@@ -9,3 +9,4 @@ export * from "./lookup";
 export * from "./serialize";
 export * from "./resource";
 export * from "./valueFrom";
+export * from "./resourceClass";
