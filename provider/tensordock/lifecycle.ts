@@ -151,8 +151,8 @@ async function createOrAdopt(
   // The guard against duplicates after an interrupted run or a lost state: a secret with our name and type
   // that this process did not make is adopted only when provably the one we would create.
   const taken = unclaimed(existing, input, account);
-  for (const candidate of same === undefined ? [] : taken) {
-    if (await same?.(candidate, client)) return claim(account, candidate);
+  if (same !== undefined) {
+    for (const candidate of taken) if (await same(candidate, client)) return claim(account, candidate);
   }
   if (taken.length > 0) {
     const ids = taken.map((s) => s.id);

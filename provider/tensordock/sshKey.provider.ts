@@ -27,7 +27,7 @@ const publicKey = z
   })
   .transform((text, ctx) => {
     const parsed = parseOpenSshPublicKey(text);
-    if (parsed.ok) return parsed.key.line;
+    if (parsed.ok) return parsed.key.publicKey;
     ctx.addIssue({ code: "custom", message: parsed.reason });
     return z.NEVER;
   });
@@ -48,9 +48,7 @@ type Stored = Partial<z.infer<typeof outputs>>;
 /** The normalized line of a key and what it says of itself, or `undefined` when it does not parse. */
 function keyFacts(line: string | undefined) {
   const parsed = line === undefined ? undefined : parseOpenSshPublicKey(line, { policy: false });
-  if (!parsed?.ok) return undefined;
-  const { line: normalized, keyType, keyBits, fingerprint, comment } = parsed.key;
-  return { publicKey: normalized, keyType, keyBits, fingerprint, comment };
+  return parsed?.ok ? parsed.key : undefined;
 }
 
 /** The outputs of a key; the line was normalized by check, so it parses. */
