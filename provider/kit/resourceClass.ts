@@ -1,10 +1,23 @@
 /**
  * One way to declare the class a program instantiates for a resource: every argument given reaches `check`
- * (which names an unknown one), the secret arguments are wrapped and their outputs marked secret, the
- * output-only keys are registered empty, and the class exposes each stored output with its type from the
- * resource's outputs type, so no resource writes its outputs twice.
+ * (which names an unknown one, a typo from JavaScript or YAML config), the secret arguments are wrapped and
+ * their outputs marked secret, the output-only keys (and the schema version) are registered empty so that the
+ * engine records them. Imported by the resource classes directly, never through the kit's index, so provider
+ * modules do not load `@pulumi/pulumi` for it.
  */
 import * as pulumi from "@pulumi/pulumi";
+
+/** The props and options a resource class passes to `pulumi.dynamic.Resource`, after the provider and name. */
+export function registration(
+  args: object,
+  opts: pulumi.CustomResourceOptions | undefined,
+  spec: { secret: readonly string[]; outputOnly?: readonly string[] },
+): [pulumi.Inputs, pulumi.CustomResourceOptions] {
+  const props: Record<string, unknown> = { ...args };
+  for (const key of spec.secret) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
+  for (const key of [...(spec.outputOnly ?? []), "schemaVersion"]) props[key] = undefined;
+  return [props, pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secret] })];
+}
 
 /** How a resource class registers its resource; see {@link resourceClass}. */
 export interface ResourceClassSpec<A> {
@@ -34,11 +47,15 @@ export function resourceClass<A extends object, O extends object>(
   const [module, type] = spec.type.split(":");
   class Declared extends pulumi.dynamic.Resource {
     constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
-      const props: Record<string, unknown> = { ...(args as object), ...spec.claim?.(name, args) };
-      for (const key of spec.secrets) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
-      for (const key of [...(spec.outputOnly ?? []), "schemaVersion"]) props[key] = undefined;
-      const secret = { additionalSecretOutputs: [...spec.secrets] };
-      super(spec.provider, name, props, pulumi.mergeOptions(opts, secret), module, type);
+      const given = { ...(args as object), ...spec.claim?.(name, args) };
+      const registered = registration(
+        given,
+        opts,
+        spec.outputOnly === undefined
+          ? { secret: spec.secrets }
+          : { secret: spec.secrets, outputOnly: spec.outputOnly },
+      );
+      super(spec.provider, name, ...registered, module, type);
     }
   }
   return Declared as unknown as ResourceClass<A, O>;
