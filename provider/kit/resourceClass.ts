@@ -15,7 +15,9 @@ export function registration(
 ): [pulumi.Inputs, pulumi.CustomResourceOptions] {
   const props: Record<string, unknown> = { ...args };
   for (const key of spec.secret) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
-  for (const key of [...(spec.outputOnly ?? []), "schemaVersion"]) props[key] = undefined;
+  // Registered even when no argument sets them, so the engine records them (an output-only key given as an
+  // argument stays, and check drops it).
+  for (const key of [...spec.secret, ...(spec.outputOnly ?? []), "schemaVersion"]) props[key] ??= undefined;
   return [props, pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secret] })];
 }
 
@@ -27,7 +29,10 @@ export interface ResourceClassSpec<A> {
   type: string;
   /** Arguments always kept secret, in state and in outputs. */
   secrets: ReadonlyArray<keyof A & string>;
-  /** Keys registered as outputs only, besides `schemaVersion` (e.g. a derived `reference`). */
+  /**
+   * Outputs no argument may set (a derived `reference`), or optional arguments the provider resolves (a
+   * `tenantId` from config): registered even when absent, besides `schemaVersion`.
+   */
   outputOnly?: readonly string[];
   /** Arguments replaced before registration, e.g. an identity gated on its claim (see ./claims). */
   claim?(name: string, args: A): Partial<Record<keyof A & string, pulumi.Input<unknown>>>;

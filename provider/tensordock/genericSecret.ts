@@ -34,6 +34,8 @@ export class GenericSecret extends pulumi.dynamic.Resource {
   /** Declares a generic secret; see {@link GenericSecretArgs}. */
   constructor(name: string, args: GenericSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const secret = ["value", "connection"];
-    super(provider, name, ...registration(args, opts, { secret }), "tensordock", "GenericSecret");
+    // secretType is resolved by the provider (default GENERIC): registered even when not given.
+    const registered = registration(args, opts, { secret, outputOnly: ["secretType"] });
+    super(provider, name, ...registered, "tensordock", "GenericSecret");
   }
 }

@@ -74,15 +74,23 @@ export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & 
 
 /** Outputs as stored in state: the checked inputs, plus what the API told us and the schema version. */
 export const outputsSchema = z.object({
+  /** The secret key. */
   key: z.string(),
+  /** The value (secret). */
   value: z.string(),
+  /** The tenant, resolved from the arg, connection, stack config or environment. */
   tenantId: z.string(),
+  /** Whether the create was allowed to take over an existing key. */
   adopt: z.boolean(),
+  /** End of validity, as given. */
   expiresOn: z.string().optional(),
+  /** Start of validity, as given. */
   notBefore: z.string().optional(),
+  /** The connection settings (secret). */
   connection: connectionSchema.optional(),
-  /** True when `expiresOn` had passed the last time the provider looked. */
+  /** True when `expiresOn` had passed the last time the provider looked (create, update or refresh). */
   expired: z.boolean(),
+  /** Version of the output shape. */
   schemaVersion: z.number(),
 });
 
