@@ -169,7 +169,10 @@ export class NetActuateClient {
         );
         if (made !== undefined) return made;
         // Names are unique in the account, so the list with the name is the one just made.
-        const found = fields.name === undefined ? undefined : (await this.lists.list()).find((l) => l.name === fields.name);
+        const found =
+          fields.name === undefined
+            ? undefined
+            : (await this.lists.list()).find((l) => l.name === fields.name);
         if (found === undefined) throw madeButUnsaid(LISTS);
         return found;
       },
@@ -187,7 +190,10 @@ export class NetActuateClient {
       listAll: () => all({ method: "GET", path: ALL_VALUES }, values),
       list: (listId) => all({ method: "GET", path: VALUES, params: { secretList: listId } }, values),
       retrieve: (listId, id) =>
-        one({ method: "GET", path: VALUE, params: { secretList: listId, secretListValue: id } }, secretValueSchema),
+        one(
+          { method: "GET", path: VALUE, params: { secretList: listId, secretListValue: id } },
+          secretValueSchema,
+        ),
       create: async (listId, fields) => {
         const made = await write(
           { method: "POST", path: VALUES, params: { secretList: listId }, ...valueBody(fields) },

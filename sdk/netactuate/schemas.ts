@@ -71,7 +71,13 @@ export interface Page<T> {
   lastPage: number;
 }
 
-const pageNumber = z.union([z.number(), z.string().regex(/^\d{1,9}$/).transform(Number)]);
+const pageNumber = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number),
+]);
 
 /** A Laravel paginator: `{current_page, last_page, data: [...]}`, as vAPI2 answers long lists. */
 const paginatorSchema = z
