@@ -3,6 +3,7 @@
  * Rust), fed to our client by a raw HTTP stub: each yields data or the error class of what it means, never a
  * response validation error. Every request is sent with the key as `?key=`; no error or event repeats it.
  */
+import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   AuthenticationError,
@@ -15,7 +16,7 @@ import {
   ServerError,
 } from "../../sdk/core";
 import { NetActuateClient } from "../../sdk/netactuate";
-import { type Reply, type Seen, startServer, type TestServer } from "../sdk/core/helpers";
+import { closedPort, type Reply, type Seen, startServer, type TestServer } from "../sdk/core/helpers";
 
 const KEY = "na_CANARY_envelope_5c1e9b7a3d";
 const LIST = { id: 7, name: "prod" };
@@ -368,5 +369,75 @@ describe.each(ROWS)("NetActuate answers $variant", (row) => {
     if (row.requests !== undefined) expect(lines).toEqual(row.requests);
     else expect(lines).toHaveLength(1);
     expect(JSON.stringify(events)).not.toContain(KEY);
+  });
+});
+
+describe("the API key sent as ?key= (the default)", () => {
+  it("never reaches an error, a request event, a wait event or a URL we report, whatever fails", async () => {
+    const reported: unknown[] = [];
+    const client = (baseUrl: string, timeoutMs = 2_000) =>
+      new NetActuateClient({
+        baseUrl,
+        apiKey: KEY,
+        timeoutMs,
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+        sleep: async () => {},
+        onRequest: (event) => reported.push(event),
+        onWait: (event) => reported.push(event),
+      });
+    const base = `${server.baseUrl.replace(/\/api\/v2$/, "")}/api/`;
+    const echoed = `the key ${KEY} at /api/secrets/lists?key=${KEY} is not valid`;
+    const failures: [string, Reply[], Call, string][] = [
+      [
+        "a 401 that echoes the key",
+        [{ status: 401, body: { result: "error", message: echoed } }],
+        listLists,
+        "GET",
+      ],
+      [
+        "a 422 that echoes it in a field",
+        [{ status: 422, body: { fields: { key: [echoed] } } }],
+        createList,
+        "POST",
+      ],
+      [
+        "a 429 with Retry-After, then a 500 that echoes it",
+        [
+          { status: 429, headers: { "retry-after": "1" }, body: { code: 429, message: echoed } },
+          { status: 500, body: { code: 500, message: echoed } },
+        ],
+        listAll,
+        "GET",
+      ],
+      [
+        "an answer that is not JSON and echoes it",
+        [{ status: 200, body: `<html>${echoed}</html>` }],
+        getList,
+        "GET",
+      ],
+      ["no answer at all", ["hang"], deleteList, "DELETE"],
+    ];
+    for (const [what, replies, call, method] of failures) {
+      answers = replies;
+      server.seen.length = 0;
+      const error = await call(client(base, 200)).catch((e: unknown) => e);
+      expect(error, what).toBeInstanceOf(Error);
+      expect(server.seen[0]?.method, what).toBe(method);
+      expect(new URL(server.seen[0]?.url ?? "", "http://stub").searchParams.get("key"), what).toBe(KEY);
+      reported.push(error, String(error), (error as Error).stack, inspect(error));
+    }
+    const refused = await listLists(client(`http://127.0.0.1:${await closedPort()}/api/`)).catch(
+      (e: unknown) => e,
+    );
+    reported.push(refused, String(refused), (refused as Error).stack, inspect(refused));
+    const text = JSON.stringify(reported);
+    expect(
+      reported.filter((r) => typeof r === "object" && r !== null && "cause" in r && "waitMs" in r),
+    ).not.toHaveLength(0);
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain(KEY.slice(0, 12));
+    // Server text that echoed the query keeps its shape, with the key cut out.
+    expect(text).not.toMatch(/key=(?!\[redacted\])/);
+    expect(text).toContain("key=[redacted]");
   });
 });
