@@ -17,7 +17,7 @@ export const UNIT: readonly string[] = [
   "test/engine/plan.test.ts",
   "test/tensordock/{check,client,openapi,provider,sandbox}.test.ts",
   "test/walletcrew/{client,openapi,plan,provider,sandbox,types}.test.ts",
-  "test/netactuate/{check-diff,client,client-stub,envelopes,key-registry,openapi,provider,sandbox}.test.ts",
+  "test/netactuate/{check-diff,client,client-stub,envelope-variants,envelopes,key-registry,openapi,provider,sandbox}.test.ts",
   "test/performance/walletcrew-reads.test.ts",
   "test/reliability/{bad-input,faults,property}.test.ts",
   "test/mistakes/concurrent-creates.test.ts",
