@@ -25,7 +25,8 @@ export const UNIT: readonly string[] = [
 
 /**
  * Everything that drives real processes: the provider host and the stand-in engine, the harness's `pulumi`,
- * npm start, the sandbox CLI, npm pack and install, README blocks in bash, Schemathesis.
+ * npm start, the sandbox CLI, npm pack and install, README blocks in bash, Schemathesis, and the vendors' own
+ * code (NetActuate's Python SDK, installed from PyPI into a project-local virtualenv).
  */
 export const E2E: readonly string[] = [
   "test/engine/{host,lifecycle,safety}.test.ts",
@@ -37,6 +38,7 @@ export const E2E: readonly string[] = [
   "test/package/*.test.ts",
   "test/readme/*.test.ts",
   "test/sandbox/{cli,node-version}.test.ts",
+  "test/vendor/*.test.ts",
   "test/performance/coalesce.test.ts",
   "test/reliability/{load,schemathesis,secrecy,state-failures,state-safety,state-upgrade}.test.ts",
 ];
