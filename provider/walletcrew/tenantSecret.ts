@@ -1,7 +1,8 @@
 /** The `walletcrew.TenantSecret` resource: one secret of a The Wallet Crew tenant, addressed by key. */
 import * as pulumi from "@pulumi/pulumi";
 
-import { claimIdentity, credentialDigest, scopeOf } from "../kit/claims";
+import { claimIdentity, connectionScope } from "../kit/claims";
+import { WALLETCREW_SETTINGS } from "./connection";
 
 import provider = require("./tenantSecret.provider");
 
@@ -15,15 +16,9 @@ export interface TenantSecretConnection {
   baseUrl?: pulumi.Input<string>;
 }
 
-/** The program's view of a setting: stack config, then the environment (the provider reads the same). */
-function programSetting(configKey: string, envVar: string): string | undefined {
-  const value = pulumi.runtime.getConfig(configKey) ?? process.env[envVar];
-  return value === undefined || value.trim() === "" ? undefined : value;
-}
-
 /**
- * Claims `key` in its tenant: the scope is the API host, a digest of the API key (never the key) and the
- * tenant, resolved as the provider resolves them.
+ * Claims `key` in its tenant (see provider/kit/claims): two TenantSecrets of the program with one key in one
+ * tenant, on one host and API key, fail naming both.
  */
 function claimKey(
   name: string,
@@ -31,29 +26,10 @@ function claimKey(
   tenantId: pulumi.Input<string> | undefined,
   connection: pulumi.Input<TenantSecretConnection> | undefined,
 ): pulumi.Output<string> {
-  // The API key becomes its digest here, before anything leaves the secret connection.
-  const fromConnection = scopeOf(connection, (c) =>
-    JSON.stringify([
-      c?.baseUrl,
-      c?.apiKey === undefined ? undefined : credentialDigest(c.apiKey),
-      c?.tenantId,
-    ]),
-  );
-  const scope = pulumi.unsecret(
-    pulumi.all([tenantId, fromConnection]).apply(([tenant, text]) => {
-      const [baseUrl, keyDigest, connectionTenant] = JSON.parse(text) as Array<string | null>;
-      const host = baseUrl ?? programSetting("walletcrew:baseUrl", "WALLETCREW_BASE_URL") ?? "default";
-      const credential =
-        keyDigest ?? credentialDigest(programSetting("walletcrew:apiKey", "WALLETCREW_API_KEY"));
-      const resolvedTenant =
-        tenant ?? connectionTenant ?? programSetting("walletcrew:tenantId", "WALLETCREW_TENANT_ID") ?? "";
-      return `${host.replace(/\/+$/, "")}|${credential}|${resolvedTenant}`;
-    }),
-  );
   const spec = {
     type: "walletcrew.TenantSecret",
     name,
-    scope,
+    scope: connectionScope(WALLETCREW_SETTINGS, connection, { tenantId }),
     rule: "a tenant holds one secret per key (a second PUT overwrites the first)",
   };
   return claimIdentity(spec, key, (k, s) => `key "${k}" in tenant ${s.slice(s.lastIndexOf("|") + 1)}`);
