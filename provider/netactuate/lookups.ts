@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
 import { lookup } from "../kit";
-import { CONFIG_KEYS, sessionFor } from "./connection";
+import { CONFIG_KEYS, sessionOf } from "./connection";
+import { holder, LISTS, VALUES } from "./remote";
 import { connectionSchema } from "./schemas";
 
 /** Settings of a lookup; each falls back to stack config, then the environment. */
@@ -44,7 +45,7 @@ export async function getSecretLists(
   args: { connection?: LookupConnection } = {},
 ): Promise<SecretListInfo[]> {
   return lookup("netactuate.getSecretLists", listsArgs, args, CONFIG_KEYS, async ({ connection }) => {
-    const lists = await sessionFor(connection).client.lists.list();
+    const lists = await LISTS.all(sessionOf(connection));
     return lists.map((list) => ({ id: String(list.id), name: list.name }));
   });
 }
@@ -55,7 +56,7 @@ export async function getSecretValue(args: {
   connection?: LookupConnection;
 }): Promise<SecretValueInfo> {
   return lookup("netactuate.getSecretValue", valueArgs, args, CONFIG_KEYS, async ({ key, connection }) => {
-    const found = (await sessionFor(connection).client.values.listAll()).find((value) => value.key === key);
+    const found = await holder(sessionOf(connection), VALUES, key);
     if (found === undefined) {
       throw new NotFoundError(
         `NetActuate has no secret value with key "${key}" in this account; check the key (case-sensitive) or the account`,

@@ -22,7 +22,6 @@ import { InProcessStack, type Props, type ResourceState } from "../../harness/en
 import netactuateList from "../../provider/netactuate/secretList.provider";
 import netactuateValue from "../../provider/netactuate/secretValue.provider";
 import tensordockSecret from "../../provider/tensordock/genericSecret.provider";
-import { recoveryTiming } from "../../provider/tensordock/lifecycle";
 import tensordockKey from "../../provider/tensordock/sshKey.provider";
 import walletcrewSecret from "../../provider/walletcrew/tenantSecret.provider";
 import type { FaultInjector } from "../../sandbox/core";
@@ -434,7 +433,6 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "secretstack-property-"));
   trio = await startTrio({ dataDir: dir });
   Object.assign(process.env, trio.env(), { TENSORDOCK_REQUESTS_PER_MINUTE: "off" });
-  recoveryTiming.sleep = fake.sleep;
 });
 afterAll(async () => {
   await trio.close();
