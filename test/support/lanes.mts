@@ -32,7 +32,7 @@ export const E2E: readonly string[] = [
   "test/engine/{host,lifecycle,safety}.test.ts",
   "test/tensordock/{engine,wait-notice}.test.ts",
   "test/walletcrew/{engine,rotation}.test.ts",
-  "test/netactuate/{engine,cloud-init}.test.ts",
+  "test/netactuate/{engine,cloud-init,transport-styles}.test.ts",
   "test/examples/*.test.ts",
   "test/mistakes/{unknown-arguments,duplicates,adoption,cross-stack,empty-settings}.test.ts",
   "test/package/*.test.ts",
