@@ -119,7 +119,10 @@ export function connectionScope(
   connection: pulumi.Input<object> | undefined,
   overrides: Record<string, pulumi.Input<string> | undefined> = {},
 ): pulumi.Output<string> {
-  const specs = Object.entries(table).filter(([, spec]) => spec.field !== undefined);
+  // A choice (how requests are written) does not change which account they address, so it is no part of a scope.
+  const specs = Object.entries(table).filter(
+    ([, spec]) => spec.field !== undefined && spec.kind !== "choice",
+  );
   const shown = (spec: SettingSpec, value: string | undefined) =>
     spec.kind === "secret" ? credentialDigest(value) : value?.replace(/\/+$/, "");
   const given = scopeOf(connection as pulumi.Input<Record<string, string>> | undefined, (c) =>

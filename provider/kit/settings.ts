@@ -11,7 +11,7 @@ import { recordedConfig } from "./config";
 import { waitNotice } from "./notice";
 
 /** How a setting's text is read. */
-export type SettingKind = "secret" | "text" | "url" | "rate";
+export type SettingKind = "secret" | "text" | "url" | "rate" | "choice";
 
 /** One setting of one API. */
 export interface SettingSpec {
@@ -24,6 +24,11 @@ export interface SettingSpec {
   /** Environment variable, e.g. `TENSORDOCK_API_TOKEN`. */
   envVar: string;
   kind: SettingKind;
+  /**
+   * The values a `choice` setting takes (matched without regard to case). A choice says how the client talks
+   * to the API, not which account it addresses: it shapes the client, never the account or a claim's scope.
+   */
+  choices?: readonly string[];
   /** The value when no source has it; absent and not `required`: the setting stays unset. */
   default?: string;
   /** A credential: its absence fails the call, naming every place to set it. */
@@ -75,6 +80,15 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
       throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
     }
     return text.replace(/\/+$/, "");
+  }
+  if (spec.kind === "choice") {
+    const chosen = spec.choices?.find((c) => c.toLowerCase() === text.toLowerCase());
+    if (chosen === undefined) {
+      throw new SettingError(
+        `${api} ${spec.label} from ${where} must be one of ${(spec.choices ?? []).join(", ")}`,
+      );
+    }
+    return chosen;
   }
   if (spec.kind === "rate") {
     const lower = text.toLowerCase();
@@ -190,11 +204,13 @@ export function apiSettings<F extends string>(o: {
   } as Record<F | "baseUrl" | "requestsPerMinute", SettingSpec>;
 }
 
-/** What a client is made from: the resolved credential, base URL and pace, and the wait notice. */
+/** What a client is made from: the resolved credential, base URL and pace, the choices, and the wait notice. */
 export interface ClientSettings {
   credential: string;
   baseUrl: string;
   rateLimit: { requestsPerMinute: number } | false;
+  /** Every `choice` setting of the table, by its key in the table (with its default when unset). */
+  choices: Record<string, string>;
   onWait: typeof waitNotice;
 }
 
@@ -231,8 +247,18 @@ export function sessionFor<C>(
   const rateLimit = rateLimitOf(read("requestsPerMinute"));
   const account = `${accountKey(api, baseUrl, credential)}${scope === undefined ? "" : `|${scope}`}`;
   const pace = rateLimit === false ? "off" : rateLimit.requestsPerMinute;
-  const client = sharedClient(`${account}|${pace}`, () =>
-    make({ credential, baseUrl, rateLimit, onWait: waitNotice }),
+  const choices: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(table)) {
+    if (spec.kind !== "choice") continue;
+    const chosen = read(key);
+    if (chosen !== undefined) choices[key] = String(chosen);
+  }
+  // One client per way of talking to the account: a choice changes the client, not the account.
+  const style = Object.entries(choices)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+  const client = sharedClient(`${account}|${pace}|${style}`, () =>
+    make({ credential, baseUrl, rateLimit, choices, onWait: waitNotice }),
   );
   return { client, account };
 }

@@ -9,8 +9,12 @@ import { claimIdentity, credentialDigest, scopeOf } from "../kit/claims";
 export interface ConnectionArgs {
   /** API key. @default netactuate:apiKey stack config, then NETACTUATE_API_KEY */
   apiKey?: pulumi.Input<string>;
-  /** Base URL of the API. @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api */
+  /** Base URL of the API. @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api/ */
   baseUrl?: pulumi.Input<string>;
+  /** `query` (`?key=`) or `bearer`. @default netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then "query" */
+  authStyle?: pulumi.Input<"query" | "bearer">;
+  /** `form` or `json` bodies. @default netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then "form" */
+  bodyEncoding?: pulumi.Input<"form" | "json">;
 }
 
 /** The identities NetActuate keeps unique across an account, and how a clash names them. */

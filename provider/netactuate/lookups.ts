@@ -14,8 +14,12 @@ import { connectionSchema } from "./schemas";
 export interface LookupConnection {
   /** @default netactuate:apiKey, then NETACTUATE_API_KEY */
   apiKey?: string;
-  /** @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api */
+  /** @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api/ */
   baseUrl?: string;
+  /** @default netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then "query" (`?key=`, as NetActuate's SDKs send it) */
+  authStyle?: "query" | "bearer";
+  /** @default netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then "form" (as NetActuate's SDKs send it) */
+  bodyEncoding?: "form" | "json";
 }
 
 /** A secret list as the lookup returns it (`id` as a string, as SecretList.id). */

@@ -27,6 +27,14 @@ export const connectionSchema = z
           "baseUrl must be an http(s) URL without query or fragment",
         ),
     ).optional(),
+    /** `query` (`?key=`, NetActuate's SDKs; the default) or `bearer` (`Authorization: Bearer`, the docs). */
+    authStyle: orUnknown(
+      z.enum(["query", "bearer"], { error: 'authStyle must be "query" or "bearer"' }),
+    ).optional(),
+    /** `form` (NetActuate's SDKs; the default) or `json` (the docs). */
+    bodyEncoding: orUnknown(
+      z.enum(["form", "json"], { error: 'bodyEncoding must be "form" or "json"' }),
+    ).optional(),
   })
   .strict();
 
@@ -90,7 +98,12 @@ export type SecretValueInputs = z.infer<typeof secretValueInputsSchema>;
 
 /** A stored connection; one that is unreadable counts as none (the settings then come from config). */
 const storedConnection = z
-  .object({ apiKey: z.string().optional(), baseUrl: z.string().optional() })
+  .object({
+    apiKey: z.string().optional(),
+    baseUrl: z.string().optional(),
+    authStyle: z.enum(["query", "bearer"]).optional(),
+    bodyEncoding: z.enum(["form", "json"]).optional(),
+  })
   .optional()
   .catch(undefined);
 

@@ -70,7 +70,7 @@ describe("secretstack-sandbox", () => {
     expect(Object.keys(endpoints.netactuate).sort()).toEqual(["apiKey", "baseUrl"]);
     expect(endpoints.tensordock.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v2$/);
     expect(endpoints.walletcrew.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(endpoints.netactuate.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+    expect(endpoints.netactuate.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
     for (const credential of [
       endpoints.tensordock.apiToken,
       endpoints.walletcrew.apiKey,
