@@ -46,31 +46,28 @@ const fake = vi.hoisted(() => {
 });
 vi.mock("../../sdk/tensordock", async (importOriginal) => {
   const sdk = await importOriginal<typeof import("../../sdk/tensordock")>();
-  class TensorDockClient extends sdk.TensorDockClient {
-    constructor(options: ConstructorParameters<typeof sdk.TensorDockClient>[0]) {
-      super({ ...options, clock: fake.clock, sleep: fake.sleep });
-    }
-  }
-  return { ...sdk, TensorDockClient };
+  const { clientWith } = await import("../support/clientWith");
+  return {
+    ...sdk,
+    TensorDockClient: clientWith(sdk.TensorDockClient, { clock: fake.clock, sleep: fake.sleep }),
+  };
 });
 vi.mock("../../sdk/netactuate", async (importOriginal) => {
   const sdk = await importOriginal<typeof import("../../sdk/netactuate")>();
-  class NetActuateClient extends sdk.NetActuateClient {
-    constructor(options: ConstructorParameters<typeof sdk.NetActuateClient>[0]) {
-      super({ ...options, clock: fake.clock, sleep: fake.sleep });
-    }
-  }
-  return { ...sdk, NetActuateClient };
+  const { clientWith } = await import("../support/clientWith");
+  return {
+    ...sdk,
+    NetActuateClient: clientWith(sdk.NetActuateClient, { clock: fake.clock, sleep: fake.sleep }),
+  };
 });
 
 vi.mock("../../sdk/walletcrew", async (importOriginal) => {
   const sdk = await importOriginal<typeof import("../../sdk/walletcrew")>();
-  class WalletCrewClient extends sdk.WalletCrewClient {
-    constructor(options: ConstructorParameters<typeof sdk.WalletCrewClient>[0]) {
-      super({ ...options, clock: fake.clock, sleep: fake.sleep });
-    }
-  }
-  return { ...sdk, WalletCrewClient };
+  const { clientWith } = await import("../support/clientWith");
+  return {
+    ...sdk,
+    WalletCrewClient: clientWith(sdk.WalletCrewClient, { clock: fake.clock, sleep: fake.sleep }),
+  };
 });
 
 const SECTION = "Faults";

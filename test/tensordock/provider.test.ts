@@ -13,12 +13,8 @@ const waits = vi.hoisted((): number[] => []);
 vi.mock("../../sdk/tensordock", async (importOriginal) => {
   const sdk = await importOriginal<typeof import("../../sdk/tensordock")>();
   const sleep = async (ms: number) => void waits.push(ms);
-  class TensorDockClient extends sdk.TensorDockClient {
-    constructor(options: ConstructorParameters<typeof sdk.TensorDockClient>[0]) {
-      super({ ...options, sleep });
-    }
-  }
-  return { ...sdk, TensorDockClient };
+  const { clientWith } = await import("../support/clientWith");
+  return { ...sdk, TensorDockClient: clientWith(sdk.TensorDockClient, { sleep }) };
 });
 
 const ENV = ["TENSORDOCK_API_TOKEN", "TENSORDOCK_BASE_URL", "TENSORDOCK_REQUESTS_PER_MINUTE"] as const;

@@ -9,12 +9,8 @@ import { WalletCrewClient } from "../../sdk/walletcrew";
 // Retries wait no real time: every client the provider makes gets a sleep that returns at once.
 vi.mock("../../sdk/walletcrew", async (importOriginal) => {
   const sdk = await importOriginal<typeof import("../../sdk/walletcrew")>();
-  class Client extends sdk.WalletCrewClient {
-    constructor(options: ConstructorParameters<typeof sdk.WalletCrewClient>[0]) {
-      super({ ...options, sleep: async () => undefined });
-    }
-  }
-  return { ...sdk, WalletCrewClient: Client };
+  const { clientWith } = await import("../support/clientWith");
+  return { ...sdk, WalletCrewClient: clientWith(sdk.WalletCrewClient, { sleep: async () => undefined }) };
 });
 import { findLeak } from "../support/leaks";
 
