@@ -191,17 +191,42 @@ export function apiSettings<F extends string>(o: {
   baseUrl: string;
   requestsPerMinute?: number;
 }): Record<F | "baseUrl" | "requestsPerMinute", SettingSpec> {
-  const key = (field: string) => ({
-    configKey: `${o.namespace}:${field}`,
-    envVar: `${o.namespace.toUpperCase()}_${envName(field)}`,
-  });
   const { field, label } = o.credential;
   const pace = o.requestsPerMinute === undefined ? {} : { default: String(o.requestsPerMinute) };
+  // The pace is the host's, never one resource's: no `connection` field.
+  const { field: _none, ...rate } = connectionSetting(
+    o.namespace,
+    "requestsPerMinute",
+    "requests per minute",
+    {
+      kind: "rate",
+      ...pace,
+    },
+  );
   return {
-    [field]: { label, field, ...key(field), kind: "secret", required: true },
-    baseUrl: { label: "base URL", field: "baseUrl", ...key("baseUrl"), kind: "url", default: o.baseUrl },
-    requestsPerMinute: { label: "requests per minute", ...key("requestsPerMinute"), kind: "rate", ...pace },
+    [field]: connectionSetting(o.namespace, field, label, { kind: "secret", required: true }),
+    baseUrl: connectionSetting(o.namespace, "baseUrl", "base URL", { kind: "url", default: o.baseUrl }),
+    requestsPerMinute: rate,
   } as Record<F | "baseUrl" | "requestsPerMinute", SettingSpec>;
+}
+
+/**
+ * One more setting of an API, named like the others: the `connection` field `field`, stack config
+ * `<namespace>:<field>`, environment variable `<NAMESPACE>_<FIELD>` (e.g. a tenant, a transport choice).
+ */
+export function connectionSetting(
+  namespace: string,
+  field: string,
+  label: string,
+  rest: Omit<SettingSpec, "label" | "field" | "configKey" | "envVar">,
+): SettingSpec {
+  return {
+    label,
+    field,
+    configKey: `${namespace}:${field}`,
+    envVar: `${namespace.toUpperCase()}_${envName(field)}`,
+    ...rest,
+  };
 }
 
 /** What a client is made from: the resolved credential, base URL and pace, the choices, and the wait notice. */

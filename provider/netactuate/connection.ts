@@ -2,52 +2,44 @@
  * Credentials and clients for the NetActuate resources and lookups, resolved at call time (never captured):
  * the resource's `connection`, then stack config, then the environment.
  */
+import * as sdk from "../../sdk/netactuate";
 import {
-  NETACTUATE_DEFAULT_AUTH_STYLE,
-  NETACTUATE_DEFAULT_BASE_URL,
-  NETACTUATE_DEFAULT_BODY_ENCODING,
-  type NetActuateAuthStyle,
-  type NetActuateBodyEncoding,
-  NetActuateClient,
-} from "../../sdk/netactuate";
-import { apiSettings, configKeysOf, type Session, type SettingSpec, sessionFor } from "../kit";
+  apiSettings,
+  configKeysOf,
+  connectionSetting,
+  type Session,
+  type SettingSpec,
+  sessionFor,
+} from "../kit";
 
 /** Every setting of the NetActuate resources, read by the kit's one reader (see provider/kit/settings). */
 export const NETACTUATE_SETTINGS = {
   ...apiSettings({
     namespace: "netactuate",
     credential: { field: "apiKey", label: "API key" },
-    baseUrl: NETACTUATE_DEFAULT_BASE_URL,
+    baseUrl: sdk.NETACTUATE_DEFAULT_BASE_URL,
     // NetActuate documents no rate limit: no pace of our own unless set.
   }),
   // How the key travels: `query` (?key=, what NetActuate's own SDKs send, so what runs against the real API)
   // or `bearer` (Authorization: Bearer, as the docs show it).
-  authStyle: {
-    label: "auth style",
-    field: "authStyle",
-    configKey: "netactuate:authStyle",
-    envVar: "NETACTUATE_AUTH_STYLE",
+  authStyle: connectionSetting("netactuate", "authStyle", "auth style", {
     kind: "choice",
     choices: ["query", "bearer"],
-    default: NETACTUATE_DEFAULT_AUTH_STYLE,
-  },
+    default: sdk.NETACTUATE_DEFAULT_AUTH_STYLE,
+  }),
   // How bodies are encoded: `form` (NetActuate's SDKs) or `json` (the docs).
-  bodyEncoding: {
-    label: "body encoding",
-    field: "bodyEncoding",
-    configKey: "netactuate:bodyEncoding",
-    envVar: "NETACTUATE_BODY_ENCODING",
+  bodyEncoding: connectionSetting("netactuate", "bodyEncoding", "body encoding", {
     kind: "choice",
     choices: ["form", "json"],
-    default: NETACTUATE_DEFAULT_BODY_ENCODING,
-  },
+    default: sdk.NETACTUATE_DEFAULT_BODY_ENCODING,
+  }),
 } as const satisfies Record<string, SettingSpec>;
 
 /** Stack config keys the providers record. */
 export const CONFIG_KEYS = configKeysOf(NETACTUATE_SETTINGS);
 
 /** A NetActuate client for one call, and the key of its account (for coalesced reads and baselines). */
-export type NetActuateSession = Session<NetActuateClient>;
+export type NetActuateSession = Session<sdk.NetActuateClient>;
 
 /** The client of a resource's or lookup's connection, shared by every call of this process to one account. */
 export function sessionOf(connection: unknown): NetActuateSession {
@@ -58,12 +50,13 @@ export function sessionOf(connection: unknown): NetActuateSession {
     ({ credential, rateLimit, choices, ...rest }) => {
       // No pace of our own is an absent rateLimit, not `false`: the server's 429 and Retry-After still count.
       const pace = rateLimit === false ? {} : { rateLimit };
-      return new NetActuateClient({
+      return new sdk.NetActuateClient({
         ...rest,
         ...pace,
         apiKey: credential,
-        auth: (choices.authStyle ?? NETACTUATE_DEFAULT_AUTH_STYLE) as NetActuateAuthStyle,
-        bodyEncoding: (choices.bodyEncoding ?? NETACTUATE_DEFAULT_BODY_ENCODING) as NetActuateBodyEncoding,
+        auth: (choices.authStyle ?? sdk.NETACTUATE_DEFAULT_AUTH_STYLE) as sdk.NetActuateAuthStyle,
+        bodyEncoding: (choices.bodyEncoding ??
+          sdk.NETACTUATE_DEFAULT_BODY_ENCODING) as sdk.NetActuateBodyEncoding,
       });
     },
   );

@@ -3,7 +3,15 @@
  * Nothing here is captured by the provider object, so no credential reaches the serialized provider.
  */
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import { apiSettings, configKeysOf, readSetting, type Session, sessionFor, UNKNOWN } from "../kit";
+import {
+  apiSettings,
+  configKeysOf,
+  connectionSetting,
+  readSetting,
+  type Session,
+  sessionFor,
+  UNKNOWN,
+} from "../kit";
 import type { Connection } from "./schema";
 
 /** Production host of The Wallet Crew (the API lives under `/api/{tenantId}`). */
@@ -17,13 +25,7 @@ export const WALLETCREW_SETTINGS = {
     baseUrl: DEFAULT_BASE_URL,
     // The Wallet Crew documents no limit: no pace of our own unless set.
   }),
-  tenantId: {
-    label: "tenant id",
-    field: "tenantId",
-    configKey: "walletcrew:tenantId",
-    envVar: "WALLETCREW_TENANT_ID",
-    kind: "text",
-  },
+  tenantId: connectionSetting("walletcrew", "tenantId", "tenant id", { kind: "text" }),
 } as const;
 
 /** Stack config keys the provider records in `configure`. */
