@@ -5,10 +5,11 @@
  * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
+import type { RateLimitOptions } from "../../sdk/core";
 import { recordedConfig } from "./config";
 
-/** How a setting's text is read. */
-export type SettingKind = "secret" | "text" | "url" | "rate";
+/** How a setting's text is read (`redis`: a redis:// or rediss:// URL, whose password may be in it). */
+export type SettingKind = "secret" | "text" | "url" | "rate" | "redis";
 
 /** One setting of one API. */
 export interface SettingSpec {
@@ -73,6 +74,19 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
     }
     return text.replace(/\/+$/, "");
   }
+  if (spec.kind === "redis") {
+    let protocol = "";
+    try {
+      protocol = new URL(text).protocol;
+    } catch {
+      protocol = "";
+    }
+    // Never repeated: the URL may carry Redis's password.
+    if (protocol !== "redis:" && protocol !== "rediss:") {
+      throw new SettingError(`${api} ${spec.label} from ${where} must be a redis:// or rediss:// URL`);
+    }
+    return text;
+  }
   if (spec.kind === "rate") {
     const lower = text.toLowerCase();
     if (lower === "off" || lower === "false" || lower === "0") return false;
@@ -135,9 +149,23 @@ export function readSettings<K extends string>(
   return out;
 }
 
-/** The stack config keys of a table, for `configure`. */
+/**
+ * Settings every API shares, read once here rather than in each API's table. The Redis URL is a setting of
+ * the pipeline (a service beside the CI job), not of one resource, so like `requestsPerMinute` it has no
+ * `connection` field.
+ */
+export const SHARED_SETTINGS = {
+  rateLimitRedisUrl: {
+    label: "rate limit Redis URL",
+    configKey: "secretstack:rateLimitRedisUrl",
+    envVar: "SECRETSTACK_RATE_LIMIT_REDIS_URL",
+    kind: "redis",
+  },
+} satisfies Record<string, SettingSpec>;
+
+/** The stack config keys of a table and of the shared settings, for `configure`. */
 export function configKeysOf(specs: Record<string, SettingSpec>): string[] {
-  return Object.values(specs).map((s) => s.configKey);
+  return [...Object.values(specs), ...Object.values(SHARED_SETTINGS)].map((s) => s.configKey);
 }
 
 const clients = new Map<string, unknown>();
@@ -155,7 +183,18 @@ export function sharedClient<T>(key: string, make: () => T): T {
   return client;
 }
 
-/** A rate setting as the sdk takes it: `{ requestsPerMinute }`, or `false` when off or unset. */
-export function rateLimitOf(value: SettingValue): { requestsPerMinute: number } | false {
-  return typeof value === "number" ? { requestsPerMinute: value } : false;
+/**
+ * A rate setting as the sdk takes it: `{ requestsPerMinute }`, shared through Redis when
+ * `secretstack:rateLimitRedisUrl` / `SECRETSTACK_RATE_LIMIT_REDIS_URL` is set, or `false` when off or unset.
+ */
+export function rateLimitOf(value: SettingValue): RateLimitOptions | false {
+  if (typeof value !== "number") return false;
+  const redisUrl = readSetting("secretstack", SHARED_SETTINGS.rateLimitRedisUrl, undefined);
+  if (typeof redisUrl !== "string") return { requestsPerMinute: value };
+  return { requestsPerMinute: value, shared: { redisUrl, onNotice: sharedLimitNotice } };
+}
+
+/** One line on the provider's stderr, which the Pulumi CLI shows as a diagnostic (as the wait notices are). */
+function sharedLimitNotice(message: string): void {
+  process.stderr.write(`secretstack: ${message}\n`);
 }

@@ -12,6 +12,7 @@ import {
   accountKey,
   type ConfigureRequest,
   configKeysOf,
+  rateLimitOf,
   readSettings,
   recordConfig,
   type SettingSpec,
@@ -111,8 +112,7 @@ export function clientFor(resolved: ResolvedConnection): TensorDockClient {
     return new TensorDockClient({
       apiToken: resolved.apiToken,
       baseUrl: resolved.baseUrl,
-      rateLimit:
-        resolved.requestsPerMinute === false ? false : { requestsPerMinute: resolved.requestsPerMinute },
+      rateLimit: rateLimitOf(resolved.requestsPerMinute),
       onWait: waitNotice,
     });
   });
