@@ -37,6 +37,8 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
 /** The shortest wait the shared budget asks for: a key whose TTL is about to run out. */
 const MIN_WAIT_MS = 5;
 
+/** The allowance of a window not yet known: none, only a count. */
+const UNCOUNTED = 1_000_000;
 /** How long the server's window, once learnt, is kept in Redis for processes that start later. */
 const WINDOW_TTL_S = 3_600;
 
@@ -376,25 +378,30 @@ export class SharedBudget {
         }
       }
       const window = this.window;
-      let ticket: Ticket = {};
-      const shared = window === undefined ? undefined : limiter("window", window.limit, window.seconds);
-      if (shared !== undefined && window !== undefined) {
-        const taken = await take(modules, shared, key);
-        if (!taken.ok) {
-          return wait(
-            taken.res.msBeforeNext,
-            `rate limit ${window.limit} per ${window.seconds} s shared through Redis (the server's window is spent)`,
-          );
-        }
-        ticket = { windowCount: taken.res.consumedPoints, windowEndsAt: Date.now() + taken.res.msBeforeNext };
+      // Before any process has learnt the window, requests are still counted in its key (for a second, the
+      // shortest window Redis can keep), so the first answers find them there rather than missing.
+      const shared =
+        window === undefined
+          ? limiter("window", UNCOUNTED, 1)
+          : limiter("window", window.limit, window.seconds);
+      const taken = await take(modules, shared, key);
+      if (!taken.ok && window !== undefined) {
+        return wait(
+          taken.res.msBeforeNext,
+          `rate limit ${window.limit} per ${window.seconds} s shared through Redis (the server's window is spent)`,
+        );
       }
+      const ticket: Ticket = {
+        windowCount: taken.res.consumedPoints,
+        windowEndsAt: Date.now() + taken.res.msBeforeNext,
+      };
       // A server window that admits no more than our own pace makes the minute's count redundant: one round trip.
       const paced = window !== undefined && (window.limit * 60) / window.seconds <= (perMinute ?? 0);
       if (perMinute !== undefined && !paced) {
         const taken = await take(modules, limiter("pace", perMinute, 60), key);
         if (!taken.ok) {
           // The window's slot was not used: give it back.
-          if (shared !== undefined) await shared.reward(key, 1);
+          await shared.reward(key, 1);
           return wait(taken.res.msBeforeNext, `rate limit ${perMinute}/min shared through Redis`);
         }
       }
@@ -477,8 +484,8 @@ export class SharedBudget {
     }
     if (window === undefined || limit !== window.limit || budget === undefined) return;
     if (ticket?.windowCount === undefined) {
-      // Sent before the window was known (the first request of a process) or while Redis was away: the server
-      // counted it and the shared window did not. This process sends nothing more until it is counted.
+      // Sent while Redis was away: the server counted it and the shared window did not. This process sends
+      // nothing more until it is counted.
       this.correcting = this.link.use((limiter) =>
         limiter("window", window.limit, window.seconds).penalty(key, 1),
       );
