@@ -3,13 +3,15 @@
  * pipelines that deploy one account together stay under its limit instead of each pacing as if alone.
  *
  * The counting is rate-limiter-flexible's (atomic Lua increments with a TTL, over ioredis); this file only
- * decides what to count. Three keys per account, each named by a hash of the base URL and credential:
+ * decides what to count. Keys per account, each named by a hash of the base URL and credential:
  * - `pace`: requests in the current minute, against our own `requestsPerMinute`;
  * - `window`: requests in the server's current window, once an answer has reported its limit and reset
- *   (`X-RateLimit-Limit`/`-Reset`): the server's view, shared. An answer that reports fewer remaining than the
- *   shared count allows (requests from a process that paced alone, say) raises the count to the server's;
+ *   (`X-RateLimit-Limit`/`-Reset`): the server's view, shared. Each request takes its place before it is sent
+ *   (before any process knows the window, it is still counted, for a second). An answer that reports fewer
+ *   remaining than the shared count allows (requests from a process that paced alone, say) raises the count;
+ * - `limit`, `seconds`: the window's size once learnt, so that a process starting later paces by it at once;
  * - `hold`: set while the server asked everyone to wait (a 429 with `Retry-After`, or a window reported spent).
- * Each holds an integer and expires with its window: no secret, no token, no URL.
+ * Each holds an integer and expires (with its window, its hold, or after an hour): no secret, no token, no URL.
  *
  * Redis is an aid, never a dependency of a deployment: when it cannot be reached at start, is lost, or answers
  * slower than `commandTimeoutMs`, the process paces itself alone (the local limiter keeps running beneath this
