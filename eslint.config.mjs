@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       "dist/**",
+      "sandbox/dist/**",
       ".build/**",
       "node_modules/**",
       ".test-work/**",

@@ -11,14 +11,20 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { formatEnvFile, waitForEnvFile, type WrittenEnvFile, writeEnvFile } from "./env-file";
 import type { Sandbox, SandboxOptions } from "./index";
+import { NETACTUATE_ENVELOPES } from "./netactuate/envelope";
 
 const USAGE = `usage: secretstack-sandbox [--port N] [--data-dir DIR] [--tensordock-dialect seed|vendor]
+                           [--netactuate-envelope house|result|code|sparse]
                            [--config FILE] [--write-env FILE] [--quiet]
        secretstack-sandbox wait FILE [--timeout SECONDS] [--pid PID]
 
   --port N                 first port; the emulators use N, N+1, N+2 (default 0: any free ports)
   --data-dir DIR           keep data there, encrypted at rest (default: memory only)
   --tensordock-dialect D   "seed" (the seed OpenAPI shape, default) or "vendor" (the vendor docs' shape)
+  --netactuate-envelope E  "house" ({result, message, data, code, fields}, default) or a variant that
+                           NetActuate's SDKs read: "result" (no code; a missing id is a 422), "code"
+                           ({code, data}; refusals inside HTTP 200), "sparse" (null data for a missing
+                           object, writes without data, paginated lists)
   --config FILE            JSON: tensordockTokens, walletcrewTenants, netactuateApiKeys, rateLimits
   --write-env FILE         before the JSON line, write FILE atomically (mode 0600), shell-quoted:
                            TENSORDOCK_BASE_URL, TENSORDOCK_API_TOKEN, WALLETCREW_BASE_URL,
@@ -84,6 +90,7 @@ function parseOptions(argv: string[]): CliOptions {
     port: { type: "string" },
     "data-dir": { type: "string" },
     "tensordock-dialect": { type: "string" },
+    "netactuate-envelope": { type: "string" },
     config: { type: "string" },
     "write-env": { type: "string" },
     quiet: { type: "boolean" },
@@ -115,6 +122,12 @@ function parseOptions(argv: string[]): CliOptions {
   if (dialect !== undefined) {
     if (dialect !== "seed" && dialect !== "vendor") fail('--tensordock-dialect must be "seed" or "vendor"');
     options.tensordockDialect = dialect;
+  }
+  const envelope = v["netactuate-envelope"];
+  if (envelope !== undefined) {
+    const known = NETACTUATE_ENVELOPES.find((variant) => variant === envelope);
+    if (known === undefined) fail(`--netactuate-envelope must be one of ${NETACTUATE_ENVELOPES.join(", ")}`);
+    options.netactuateEnvelope = known;
   }
   if (v.config !== undefined) {
     let raw: unknown;

@@ -4,7 +4,7 @@
  */
 import { createHmac } from "node:crypto";
 import { assertSupportedNode, loadOrCreateKey } from "./core";
-import { startNetActuateSandbox } from "./netactuate";
+import { type NetActuateEnvelope, startNetActuateSandbox } from "./netactuate";
 import { startTensorDockSandbox } from "./tensordock";
 import { startWalletCrewSandbox } from "./walletcrew";
 
@@ -36,6 +36,11 @@ export interface SandboxOptions {
   walletcrewTenants?: SandboxTenant[];
   /** NetActuate API keys accepted. @default one key derived from the sandbox key */
   netactuateApiKeys?: string[];
+  /**
+   * Shape of NetActuate answers: the house envelope, or a variant NetActuate's SDKs read (`result`, `code`,
+   * `sparse`), to test a client's tolerance end to end. @default "house"
+   */
+  netactuateEnvelope?: NetActuateEnvelope;
   /** Rate limits per API. @default TensorDock 100/min (the vendor's published limit); others off */
   rateLimits?: {
     tensordock?: SandboxRateLimit;
@@ -122,6 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...logFor("netactuate"),
       port: portOf(2),
       apiKeys: options.netactuateApiKeys ?? [derivedCredential(key, "na")],
+      ...(options.netactuateEnvelope !== undefined ? { envelope: options.netactuateEnvelope } : {}),
       ...(limits.netactuate !== undefined ? { rateLimit: limits.netactuate } : {}),
     });
     started.push(netactuate);

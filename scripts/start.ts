@@ -22,9 +22,9 @@ import {
   type Summary,
   up,
 } from "../harness/engine";
-// The library as users load it: the copy the build installs into node_modules (scripts/install-self.cjs).
-import { environmentOf, startSandbox } from "pulumi-secretstack/sandbox";
-// Not part of the package's exports: compiled from source beside this script.
+// The sandbox as users load it: the workspace package secretstack-sandbox, linked into node_modules.
+import { environmentOf, startSandbox } from "secretstack-sandbox";
+// Not part of the sandbox package's exports: compiled from source beside this script.
 import { exitOnUnsupportedNode } from "../sandbox/core/runtime";
 import { summarizeSandbox } from "./summary";
 

@@ -1,4 +1,4 @@
-import type { SandboxEndpoints } from "pulumi-secretstack/sandbox";
+import type { SandboxEndpoints } from "secretstack-sandbox";
 import { NetActuateClient, TensorDockClient, WalletCrewClient } from "pulumi-secretstack/sdk";
 
 /**

@@ -17,9 +17,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** The benchmark program (see its index.ts for BENCH_SPEC). */
 export const PROGRAM = path.join(ROOT, "bench", "program");
 
-/** The built stand-in engine (.build/harness), sandbox and clients (dist); `npm run bench` builds first. */
+/** The built stand-in engine (.build/harness), sandbox (sandbox/dist) and clients (dist); `npm run bench` builds
+ * first. */
 export const engine = require(path.join(ROOT, ".build", "harness", "engine", "index.js"));
-export const sandboxes = require(path.join(ROOT, "dist", "sandbox", "index.js"));
+export const sandboxes = require(path.join(ROOT, "sandbox", "dist", "index.js"));
 export const sdk = require(path.join(ROOT, "dist", "sdk", "index.js"));
 
 /** The installed `@pulumi/pulumi` version, which the packed-install benchmark installs beside the tarball. */

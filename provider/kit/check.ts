@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /** A check failure as the dynamic-provider host expects it. */
 export interface CheckFailure {
@@ -60,6 +60,8 @@ function keysAt(schema: z.ZodType | undefined, path: readonly string[]): string[
   let def = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
   for (let depth = 0; def !== undefined && depth < 20; depth++) {
     const inner = (def.innerType ?? def.in) as { _zod?: { def?: Record<string, unknown> } } | undefined;
+    // An `orUnknown` field is a union with the sentinel: its object option has the keys.
+    if (def.type === "union") return (def.options as z.ZodType[]).flatMap((o) => keysAt(o, path));
     if (def.type === "object") {
       const shape = def.shape as Record<string, z.ZodType>;
       if (path.length === 0) return Object.keys(shape);
@@ -68,6 +70,31 @@ function keysAt(schema: z.ZodType | undefined, path: readonly string[]): string[
     def = inner?._zod?.def;
   }
   return [];
+}
+
+/** The argument names of a strict object schema (the top-level keys of `schema`). */
+export function argumentNames(schema: z.ZodType): string[] {
+  return keysAt(schema, []);
+}
+
+/** Accepts the engine's "not known until apply" sentinel in place of a value of `schema` (preview). */
+export function orUnknown<T extends z.ZodType>(schema: T) {
+  return z.union([z.literal(UNKNOWN), schema]);
+}
+
+/** `T` without the unknown sentinel in any field's type: arguments as `create` and `update` receive them. */
+export type Known<T> = { [K in keyof T]: Exclude<T[K], typeof UNKNOWN> };
+
+/**
+ * The issues of the value's own schema when an {@link orUnknown} field fails: zod reports the union ("Invalid
+ * input"), and the user needs the reason of the schema they meant ("is required", "must be an http(s) URL").
+ */
+function sentinelUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
+  if (issue.code !== "invalid_union") return undefined;
+  const isSentinel = (i: z.core.$ZodIssue) => i.code === "invalid_value" && i.values.includes(UNKNOWN);
+  const meant = issue.errors.filter((issues) => !issues.every(isSentinel));
+  if (meant.length !== 1 || meant.length === issue.errors.length) return undefined;
+  return (meant[0] ?? []).map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
 }
 
 /**
@@ -81,7 +108,9 @@ export function zodFailures(
   schema?: z.ZodType,
   resource = "this resource",
 ): CheckFailure[] {
-  return error.issues.flatMap((issue) => {
+  return error.issues.flatMap(function failures(issue: z.core.$ZodIssue): CheckFailure[] {
+    const inner = sentinelUnion(issue);
+    if (inner !== undefined) return inner.flatMap(failures);
     const path = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
       const known = keysAt(schema, path);

@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import type { SettingSpec } from "./settings";
 
 /** One claimed identity: who declares it, and how to say what it is. */
 interface Claim {
@@ -99,4 +100,51 @@ export function claimIdentity(
     }
     return resolved;
   });
+}
+
+/** What the program sees of a setting: stack config, then the environment (as the provider reads them). */
+function programSetting(spec: SettingSpec): string | undefined {
+  const value = pulumi.runtime.getConfig(spec.configKey) ?? process.env[spec.envVar];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/**
+ * The scope an identity lives in, resolved as the provider resolves its settings: each `connection` field of
+ * the API's settings table from `overrides` (an argument such as `tenantId`), the resource's connection, stack
+ * config, the environment or its default, in table order, joined by `|`. A credential becomes its digest before
+ * it leaves the (secret) connection; the result is a plain output.
+ */
+export function connectionScope(
+  table: Record<string, SettingSpec>,
+  connection: pulumi.Input<object> | undefined,
+  overrides: Record<string, pulumi.Input<string> | undefined> = {},
+): pulumi.Output<string> {
+  // A choice (how requests are written) does not change which account they address, so it is no part of a scope.
+  const specs = Object.entries(table).filter(
+    ([, spec]) => spec.field !== undefined && spec.kind !== "choice",
+  );
+  const shown = (spec: SettingSpec, value: string | undefined) =>
+    spec.kind === "secret" ? credentialDigest(value) : value?.replace(/\/+$/, "");
+  const given = scopeOf(connection as pulumi.Input<Record<string, string>> | undefined, (c) =>
+    JSON.stringify(
+      specs
+        .map(([, spec]) => c?.[spec.field ?? ""] ?? null)
+        .map((v, i) => {
+          const spec = specs[i]?.[1];
+          return v === null || spec === undefined ? null : shown(spec, v);
+        }),
+    ),
+  );
+  const forced = pulumi.all(specs.map(([key]) => overrides[key]));
+  return pulumi.unsecret(
+    pulumi.all([given, forced]).apply(([text, fixed]) => {
+      const fromConnection = JSON.parse(text) as Array<string | null>;
+      return specs
+        .map(
+          ([, spec], i) =>
+            fixed[i] ?? fromConnection[i] ?? shown(spec, programSetting(spec) ?? spec.default) ?? "",
+        )
+        .join("|");
+    }),
+  );
 }

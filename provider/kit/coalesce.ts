@@ -57,8 +57,6 @@ export class ReadCoalescer {
   private readonly entries = new Map<string, Entry>();
   private readonly generations = new Map<string, number>();
   private readonly options: CoalesceOptions;
-  /** Number of list requests started, per account key (tests and benchmarks read it). */
-  readonly fetches = new Map<string, number>();
 
   constructor(options: Partial<CoalesceOptions> = {}) {
     this.options = {
@@ -100,7 +98,6 @@ export class ReadCoalescer {
       if (this.options.windowMs > 0)
         await new Promise((resolve) => setTimeout(resolve, this.options.windowMs));
       created.startedAt = this.options.now();
-      this.fetches.set(account, (this.fetches.get(account) ?? 0) + 1);
       try {
         return await fetch();
       } catch (error) {

@@ -7,3 +7,5 @@ export * from "./settings";
 export * from "./errors";
 export * from "./lookup";
 export * from "./serialize";
+export * from "./resource";
+export * from "./valueFrom";

@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /**
  * The version of the output shape every resource writes. State written by older releases is read through
  * each resource's upgrade function, so refresh, update and delete keep working after an upgrade.
@@ -21,4 +23,23 @@ export function compact<T extends Record<string, unknown>>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
   return out as T;
+}
+
+/**
+ * Stored outputs of any version read leniently, field by field through `schema` (an object schema): a field
+ * that is absent, malformed (state edited by hand, or written by another release) or an empty object (the same
+ * as absent, as in `sameData`) reads as absent instead of failing the whole state.
+ */
+export function storedFields<S extends z.ZodObject>(
+  schema: S,
+  props: Record<string, unknown>,
+): Partial<z.infer<S>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const parsed = Object.hasOwn(props, key) ? field.safeParse(props[key]) : undefined;
+    const value: unknown = parsed?.success ? parsed.data : undefined;
+    const empty = value !== null && typeof value === "object" && Object.keys(value).length === 0;
+    if (value !== undefined && !empty) out[key] = value;
+  }
+  return out as Partial<z.infer<S>>;
 }

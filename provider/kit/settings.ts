@@ -6,10 +6,13 @@
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
 import type { RateLimitOptions } from "../../sdk/core";
+import { UNKNOWN } from "./check";
+import { accountKey } from "./coalesce";
 import { recordedConfig } from "./config";
+import { waitNotice } from "./notice";
 
 /** How a setting's text is read (`redis`: a redis:// or rediss:// URL, whose password may be in it). */
-export type SettingKind = "secret" | "text" | "url" | "rate" | "redis";
+export type SettingKind = "secret" | "text" | "url" | "rate" | "choice" | "redis";
 
 /** One setting of one API. */
 export interface SettingSpec {
@@ -22,6 +25,11 @@ export interface SettingSpec {
   /** Environment variable, e.g. `TENSORDOCK_API_TOKEN`. */
   envVar: string;
   kind: SettingKind;
+  /**
+   * The values a `choice` setting takes (matched without regard to case). A choice says how the client talks
+   * to the API, not which account it addresses: it shapes the client, never the account or a claim's scope.
+   */
+  choices?: readonly string[];
   /** The value when no source has it; absent and not `required`: the setting stays unset. */
   default?: string;
   /** A credential: its absence fails the call, naming every place to set it. */
@@ -86,6 +94,15 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
       throw new SettingError(`${api} ${spec.label} from ${where} must be a redis:// or rediss:// URL`);
     }
     return text;
+  }
+  if (spec.kind === "choice") {
+    const chosen = spec.choices?.find((c) => c.toLowerCase() === text.toLowerCase());
+    if (chosen === undefined) {
+      throw new SettingError(
+        `${api} ${spec.label} from ${where} must be one of ${(spec.choices ?? []).join(", ")}`,
+      );
+    }
+    return chosen;
   }
   if (spec.kind === "rate") {
     const lower = text.toLowerCase();
@@ -197,4 +214,90 @@ export function rateLimitOf(value: SettingValue): RateLimitOptions | false {
 /** One line on the provider's stderr, which the Pulumi CLI shows as a diagnostic (as the wait notices are). */
 function sharedLimitNotice(message: string): void {
   process.stderr.write(`secretstack: ${message}\n`);
+}
+
+/** `apiToken` → `API_TOKEN`: the environment spelling of a setting's name. */
+const envName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+/**
+ * The settings every API has, named one way: its credential (a `connection` field, `<namespace>:<field>`
+ * stack config, `<PREFIX>_<FIELD>` environment variable; required), its base URL (with the vendor's default)
+ * and its pace (`<namespace>:requestsPerMinute`; none of our own unless the API documents one).
+ */
+export function apiSettings<F extends string>(o: {
+  namespace: string;
+  credential: { field: F; label: string };
+  baseUrl: string;
+  requestsPerMinute?: number;
+}): Record<F | "baseUrl" | "requestsPerMinute", SettingSpec> {
+  const key = (field: string) => ({
+    configKey: `${o.namespace}:${field}`,
+    envVar: `${o.namespace.toUpperCase()}_${envName(field)}`,
+  });
+  const { field, label } = o.credential;
+  const pace = o.requestsPerMinute === undefined ? {} : { default: String(o.requestsPerMinute) };
+  return {
+    [field]: { label, field, ...key(field), kind: "secret", required: true },
+    baseUrl: { label: "base URL", field: "baseUrl", ...key("baseUrl"), kind: "url", default: o.baseUrl },
+    requestsPerMinute: { label: "requests per minute", ...key("requestsPerMinute"), kind: "rate", ...pace },
+  } as Record<F | "baseUrl" | "requestsPerMinute", SettingSpec>;
+}
+
+/** What a client is made from: the resolved credential, base URL and pace, the choices, and the wait notice. */
+export interface ClientSettings {
+  credential: string;
+  baseUrl: string;
+  rateLimit: RateLimitOptions | false;
+  /** Every `choice` setting of the table, by its key in the table (with its default when unset). */
+  choices: Record<string, string>;
+  onWait: typeof waitNotice;
+}
+
+/** A client for one call, and the key of the account it addresses (for coalesced reads and baselines). */
+export interface Session<C> {
+  client: C;
+  account: string;
+}
+
+/**
+ * The client of a resource's connection (then stack config, then the environment), made once per account,
+ * pace and `scope` (e.g. a tenant) in this host process. A field still unknown at preview counts as absent.
+ * `account` names the API, base URL, a hash of the credential (never the credential) and the scope.
+ */
+export function sessionFor<C>(
+  api: string,
+  table: Record<string, SettingSpec>,
+  connection: unknown,
+  make: (settings: ClientSettings) => C,
+  scope?: string,
+): Session<C> {
+  const given =
+    connection !== null && typeof connection === "object"
+      ? Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== UNKNOWN))
+      : undefined;
+  // Only what a client is made from: other settings of the table (a tenant) are read where they are used.
+  const read = (key: string | undefined) => {
+    const spec = key === undefined ? undefined : table[key];
+    if (spec === undefined) return undefined;
+    return readSetting(api, spec, spec.field === undefined ? undefined : given?.[spec.field]);
+  };
+  const credential = String(read(Object.keys(table).find((k) => table[k]?.required)));
+  const baseUrl = String(read("baseUrl"));
+  const rateLimit = rateLimitOf(read("requestsPerMinute"));
+  const account = `${accountKey(api, baseUrl, credential)}${scope === undefined ? "" : `|${scope}`}`;
+  const pace = rateLimit === false ? "off" : rateLimit.requestsPerMinute;
+  const choices: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(table)) {
+    if (spec.kind !== "choice") continue;
+    const chosen = read(key);
+    if (chosen !== undefined) choices[key] = String(chosen);
+  }
+  // One client per way of talking to the account: a choice changes the client, not the account.
+  const style = Object.entries(choices)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+  const client = sharedClient(`${account}|${pace}|${style}`, () =>
+    make({ credential, baseUrl, rateLimit, choices, onWait: waitNotice }),
+  );
+  return { client, account };
 }

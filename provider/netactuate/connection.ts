@@ -1,82 +1,70 @@
 /**
- * Credentials and clients for the NetActuate providers, resolved at call time (never captured): the
- * resource's `connection`, then stack config, then the environment. Also the wording of errors with the
- * resource they concern.
+ * Credentials and clients for the NetActuate resources and lookups, resolved at call time (never captured):
+ * the resource's `connection`, then stack config, then the environment.
  */
-
-import { NETACTUATE_DEFAULT_BASE_URL, NetActuateClient } from "../../sdk/netactuate";
 import {
-  accountKey,
-  type ConfigureRequest,
-  configKeysOf,
-  rateLimitOf,
-  readSettings,
-  recordConfig,
-  type SettingSpec,
-  sharedClient,
-  waitNotice,
-} from "../kit";
-import type { Connection } from "./schemas";
+  NETACTUATE_DEFAULT_AUTH_STYLE,
+  NETACTUATE_DEFAULT_BASE_URL,
+  NETACTUATE_DEFAULT_BODY_ENCODING,
+  type NetActuateAuthStyle,
+  type NetActuateBodyEncoding,
+  NetActuateClient,
+} from "../../sdk/netactuate";
+import { apiSettings, configKeysOf, type Session, type SettingSpec, sessionFor } from "../kit";
 
 /** Every setting of the NetActuate resources, read by the kit's one reader (see provider/kit/settings). */
 export const NETACTUATE_SETTINGS = {
-  apiKey: {
-    label: "API key",
-    field: "apiKey",
-    configKey: "netactuate:apiKey",
-    envVar: "NETACTUATE_API_KEY",
-    kind: "secret",
-    required: true,
+  ...apiSettings({
+    namespace: "netactuate",
+    credential: { field: "apiKey", label: "API key" },
+    baseUrl: NETACTUATE_DEFAULT_BASE_URL,
+    // NetActuate documents no rate limit: no pace of our own unless set.
+  }),
+  // How the key travels: `query` (?key=, what NetActuate's own SDKs send, so what runs against the real API)
+  // or `bearer` (Authorization: Bearer, as the docs show it).
+  authStyle: {
+    label: "auth style",
+    field: "authStyle",
+    configKey: "netactuate:authStyle",
+    envVar: "NETACTUATE_AUTH_STYLE",
+    kind: "choice",
+    choices: ["query", "bearer"],
+    default: NETACTUATE_DEFAULT_AUTH_STYLE,
   },
-  baseUrl: {
-    label: "base URL",
-    field: "baseUrl",
-    configKey: "netactuate:baseUrl",
-    envVar: "NETACTUATE_BASE_URL",
-    kind: "url",
-    default: NETACTUATE_DEFAULT_BASE_URL,
+  // How bodies are encoded: `form` (NetActuate's SDKs) or `json` (the docs).
+  bodyEncoding: {
+    label: "body encoding",
+    field: "bodyEncoding",
+    configKey: "netactuate:bodyEncoding",
+    envVar: "NETACTUATE_BODY_ENCODING",
+    kind: "choice",
+    choices: ["form", "json"],
+    default: NETACTUATE_DEFAULT_BODY_ENCODING,
   },
-  // NetActuate documents no rate limit: no pace of our own unless set (429 and Retry-After are honoured anyway).
-  requestsPerMinute: {
-    label: "requests per minute",
-    configKey: "netactuate:requestsPerMinute",
-    envVar: "NETACTUATE_REQUESTS_PER_MINUTE",
-    kind: "rate",
-  },
-} satisfies Record<string, SettingSpec>;
+} as const satisfies Record<string, SettingSpec>;
 
 /** Stack config keys the providers record. */
 export const CONFIG_KEYS = configKeysOf(NETACTUATE_SETTINGS);
 
-/** Records the stack config the providers read later; never throws. */
-export function configure(req: ConfigureRequest | undefined): void {
-  recordConfig(req, CONFIG_KEYS);
-}
+/** A NetActuate client for one call, and the key of its account (for coalesced reads and baselines). */
+export type NetActuateSession = Session<NetActuateClient>;
 
-/** A client for one call and the account key under which reads are coalesced. */
-export interface Session {
-  client: NetActuateClient;
-  account: string;
-}
-
-/** The client of the resolved connection, shared by every call of this process. */
-export function sessionFor(connection: Connection | string | undefined): Session {
-  const given = typeof connection === "object" ? connection : undefined;
-  const settings = readSettings("NetActuate", NETACTUATE_SETTINGS, given);
-  const apiKey = String(settings.apiKey);
-  const baseUrl = String(settings.baseUrl);
-  const rateLimit = rateLimitOf(settings.requestsPerMinute);
-  const account = accountKey("NetActuate", baseUrl, apiKey);
-  const client = sharedClient(
-    `${account}|${rateLimit === false ? "off" : rateLimit.requestsPerMinute}`,
-    () => {
+/** The client of a resource's or lookup's connection, shared by every call of this process to one account. */
+export function sessionOf(connection: unknown): NetActuateSession {
+  return sessionFor(
+    "NetActuate",
+    NETACTUATE_SETTINGS,
+    connection,
+    ({ credential, rateLimit, choices, ...rest }) => {
+      // No pace of our own is an absent rateLimit, not `false`: the server's 429 and Retry-After still count.
+      const pace = rateLimit === false ? {} : { rateLimit };
       return new NetActuateClient({
-        baseUrl,
-        apiKey,
-        ...(rateLimit === false ? {} : { rateLimit }),
-        onWait: waitNotice,
+        ...rest,
+        ...pace,
+        apiKey: credential,
+        auth: (choices.authStyle ?? NETACTUATE_DEFAULT_AUTH_STYLE) as NetActuateAuthStyle,
+        bodyEncoding: (choices.bodyEncoding ?? NETACTUATE_DEFAULT_BODY_ENCODING) as NetActuateBodyEncoding,
       });
     },
   );
-  return { client, account };
 }

@@ -6,15 +6,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
 import { lookup } from "../kit";
-import { CONFIG_KEYS, sessionFor } from "./connection";
+import { CONFIG_KEYS, sessionOf } from "./connection";
+import { holder, LISTS, VALUES } from "./remote";
 import { connectionSchema } from "./schemas";
 
 /** Settings of a lookup; each falls back to stack config, then the environment. */
 export interface LookupConnection {
   /** @default netactuate:apiKey, then NETACTUATE_API_KEY */
   apiKey?: string;
-  /** @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api */
+  /** @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api/ */
   baseUrl?: string;
+  /** @default netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then "query" (`?key=`, as NetActuate's SDKs send it) */
+  authStyle?: "query" | "bearer";
+  /** @default netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then "form" (as NetActuate's SDKs send it) */
+  bodyEncoding?: "form" | "json";
 }
 
 /** A secret list as the lookup returns it (`id` as a string, as SecretList.id). */
@@ -44,7 +49,7 @@ export async function getSecretLists(
   args: { connection?: LookupConnection } = {},
 ): Promise<SecretListInfo[]> {
   return lookup("netactuate.getSecretLists", listsArgs, args, CONFIG_KEYS, async ({ connection }) => {
-    const lists = await sessionFor(connection).client.lists.list();
+    const lists = await LISTS.all(sessionOf(connection));
     return lists.map((list) => ({ id: String(list.id), name: list.name }));
   });
 }
@@ -55,7 +60,7 @@ export async function getSecretValue(args: {
   connection?: LookupConnection;
 }): Promise<SecretValueInfo> {
   return lookup("netactuate.getSecretValue", valueArgs, args, CONFIG_KEYS, async ({ key, connection }) => {
-    const found = (await sessionFor(connection).client.values.listAll()).find((value) => value.key === key);
+    const found = await holder(sessionOf(connection), VALUES, key);
     if (found === undefined) {
       throw new NotFoundError(
         `NetActuate has no secret value with key "${key}" in this account; check the key (case-sensitive) or the account`,

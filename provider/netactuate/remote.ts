@@ -1,32 +1,106 @@
 /**
- * What the NetActuate providers look up remotely: account snapshots for coalesced refresh reads, and the
- * key and name lookups that keep creates from duplicating (creates are not idempotent) and adopt the object
- * a create whose answer was lost did make.
+ * What the NetActuate resources ask the account beyond one request: shared snapshots for coalesced reads, and
+ * the lookups that keep non-idempotent creates and changes from duplicating or misreporting (a key or list
+ * name is unique across the account; a POST whose answer was lost may still have taken effect).
  */
-import { isOutcomeUnknown, NotFoundError } from "../../sdk/core";
+import { BadRequestError, isOutcomeUnknown, NotFoundError, SecretstackError } from "../../sdk/core";
 import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/netactuate";
 import { createBaselines, readCoalescer } from "../kit";
-import type { Session } from "./connection";
+import type { NetActuateSession as Session } from "./connection";
 
-/** Every value of the account, shared by the concurrent reads of one operation. */
-export function valuesSnapshot(session: Session): Promise<NetActuateSecretValue[]> {
-  return readCoalescer.get(`${session.account}|values`, () => session.client.values.listAll());
+/** One kind of object in the account, and its identity, which is unique across the account. */
+interface Kind<T extends { id: number }> {
+  /** The name of its snapshot, shared by the reads of one operation. */
+  name: "values" | "lists";
+  /** Every object of the kind, fresh. */
+  all(session: Session): Promise<T[]>;
+  /** The identity: what it is called, its field in a request, and its value in an object. */
+  identity: { called: string; field: string; of(object: T): string };
+  /** How a refusal begins: the identity already exists, and where the object that holds it is. */
+  held(identity: string, holder: T): string;
+  /** What an import must declare to adopt the holder as it is. */
+  adopt?: string;
 }
 
-/** Every list of the account, shared by the concurrent reads of one operation. */
-export function listsSnapshot(session: Session): Promise<NetActuateSecretList[]> {
-  return readCoalescer.get(`${session.account}|lists`, () => session.client.lists.list());
+const IN_ACCOUNT = "already exists in the NetActuate account";
+
+/** Secret values (plaintext included), identified by their key. */
+export const VALUES: Kind<NetActuateSecretValue> = {
+  name: "values",
+  all: (session) => session.client.values.listAll(),
+  identity: { called: "key", field: "secret_key", of: (v) => v.key },
+  held: (key, v) => `key "${key}" ${IN_ACCOUNT} (value ${v.id} in list ${v.listId})`,
+  adopt: " (declare the same listId, key and value)",
+};
+
+/** Secret lists, identified by their name. */
+export const LISTS: Kind<NetActuateSecretList> = {
+  name: "lists",
+  all: (session) => session.client.lists.list(),
+  identity: { called: "list name", field: "name", of: (l) => l.name },
+  held: (name, l) => `a secret list named "${name}" ${IN_ACCOUNT} (list ${l.id})`,
+};
+
+/**
+ * The object of `kind` with `id`: from the snapshot the concurrent reads of one operation share, else from
+ * `alone` (a request of its own, when the object is not in the snapshot or the snapshot failed); `undefined`
+ * when it is gone (a 404 included).
+ */
+export async function byId<T extends { id: number }>(
+  session: Session,
+  kind: Kind<T>,
+  id: number,
+  alone: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  try {
+    const all = await readCoalescer.get(`${session.account}|${kind.name}`, () => kind.all(session));
+    const found = all.find((o) => o.id === id);
+    if (found !== undefined) return found;
+  } catch {
+    // The shared list failed; the request of its own answers alone.
+  }
+  try {
+    return await alone();
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
 
-/** Marks a write to the account, so no later read of this process is served from older data. */
-export function wrote(session: Session): void {
-  readCoalescer.invalidate(`${session.account}|values`);
-  readCoalescer.invalidate(`${session.account}|lists`);
+/** Runs a write to the account; no later read of this process is then served from data fetched before it. */
+export async function writing<T>(session: Session, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } finally {
+    for (const kind of [VALUES, LISTS]) readCoalescer.invalidate(`${session.account}|${kind.name}`);
+  }
 }
 
-/** A value of the account by key (keys are account-unique), read fresh, never from a snapshot. */
-export async function valueByKey(session: Session, key: string): Promise<NetActuateSecretValue | undefined> {
-  return (await session.client.values.listAll()).find((v) => v.key === key);
+/** The object of `kind` holding `identity` now (read fresh, never from a snapshot), if any. */
+export async function holder<T extends { id: number }>(session: Session, kind: Kind<T>, identity: string) {
+  return (await kind.all(session)).find((o) => kind.identity.of(o) === identity);
+}
+
+/** The error for an identity the account holds but this stack does not: names the holder and how to adopt it. */
+export function taken<T extends { id: number }>(kind: Kind<T>, identity: string, existing: T): Error {
+  const { called } = kind.identity;
+  return new Error(
+    `${kind.held(identity, existing)} but not in this stack's state; ${called}s are unique across the ` +
+      "account. If it is this stack's (its state was lost, or is new), adopt it with the import resource " +
+      `option { import: "${existing.id}" }${kind.adopt ?? ""}; otherwise choose another ${called}`,
+  );
+}
+
+/** A refusal of `identity` (a 400 naming its field) answered with who holds it; any other error as it is. */
+export async function explained<T extends { id: number }>(
+  error: unknown,
+  session: Session,
+  kind: Kind<T>,
+  identity: string,
+): Promise<unknown> {
+  if (!(error instanceof BadRequestError && error.fields.includes(kind.identity.field))) return error;
+  const existing = await holder(session, kind, identity).catch(() => undefined);
+  return existing === undefined ? error : taken(kind, identity, existing);
 }
 
 /**
@@ -40,80 +114,54 @@ export async function valueBeforeCreate(
 ): Promise<NetActuateSecretValue | undefined> {
   const keys = await createBaselines.get(
     `${session.account}|keys`,
-    async () => new Set((await session.client.values.listAll()).map((v) => v.key)),
+    async () => new Set((await VALUES.all(session)).map((v) => v.key)),
   );
-  return keys.has(key) ? valueByKey(session, key) : undefined;
+  return keys.has(key) ? holder(session, VALUES, key) : undefined;
 }
 
-/** A list of the account by name (names are account-unique), read fresh. */
-export async function listByName(session: Session, name: string): Promise<NetActuateSecretList | undefined> {
-  return (await session.client.lists.list()).find((l) => l.name === name);
-}
-
-/** The error for a key that exists in the account but not in this stack: says how to adopt it. */
-export function keyTakenError(key: string, existing: NetActuateSecretValue): Error {
-  return new Error(
-    `key "${key}" already exists in the NetActuate account (value ${existing.id} in list ${existing.listId}) but ` +
-      `not in this stack's state; keys are unique across the account. If it is this stack's (its state was lost, ` +
-      `or is new), adopt it with the import resource option { import: "${existing.id}" } (declare the same ` +
-      "listId, key and value); otherwise choose another key",
-  );
-}
-
-/** The error for a list name that exists in the account but not in this stack. */
-export function nameTakenError(name: string, existing: NetActuateSecretList): Error {
-  return new Error(
-    `a secret list named "${name}" already exists in the NetActuate account (list ${existing.id}) but not in ` +
-      `this stack's state; list names are unique across the account. If it is this stack's (its state was lost, ` +
-      `or is new), adopt it with the import resource option { import: "${existing.id}" }; otherwise choose ` +
-      "another name",
-  );
+/** What a write that may take effect without saying so needs: how to send it, look for it, and explain a refusal. */
+interface Write<T> {
+  send(): Promise<T>;
+  /** After an unknown outcome: what the write made or changed, `undefined` when it did not take effect. */
+  look(): Promise<T | undefined>;
+  explain(error: unknown): Promise<unknown>;
 }
 
 /**
- * Runs a non-idempotent create. When its outcome is unknown (timeout, reset after sending, 5xx, unreadable
- * answer), `find` looks for what it may have made: found, it is adopted; absent, nothing was made and the
- * original error stands; if the lookup fails too, the error says the outcome is unknown and what to do.
+ * Runs a non-idempotent write (a create, a rename, a new key or value). When its outcome is unknown (timeout,
+ * reset after sending, 5xx, unreadable answer), `look` settles it: what it made is adopted, a change that took
+ * effect is a success, and otherwise the error stands, explained. `lost` names what a create made, to say what
+ * to do when the lookup request fails too; without it, a failed lookup leaves the original error.
  */
-export async function createOrAdopt<T>(
-  create: () => Promise<T>,
-  find: () => Promise<T | undefined>,
-  what: string,
-): Promise<T> {
-  try {
-    return await create();
-  } catch (error) {
-    if (!isOutcomeUnknown(error)) throw error;
-    let found: T | undefined;
+export async function settle<T>(session: Session, write: Write<T>, lost?: string): Promise<T> {
+  return writing(session, async () => {
     try {
-      found = await find();
-    } catch {
-      const reason = error instanceof Error ? error.message : "unknown failure";
-      throw new Error(
-        `${reason}; the create may have taken effect but ${what} could not be looked up: if the next run ` +
-          "reports that it already exists, adopt it with the import resource option",
-      );
+      return await write.send();
+    } catch (error) {
+      if (!isOutcomeUnknown(error)) throw await write.explain(error);
+      let found: T | undefined;
+      try {
+        found = await write.look();
+      } catch (lookError) {
+        // Our own verdict (the key is someone else's) stands; a failed lookup request leaves the outcome open.
+        if (!(lookError instanceof SecretstackError)) throw lookError;
+        if (lost === undefined) throw await write.explain(error);
+        const reason = error instanceof Error ? error.message : "unknown failure";
+        throw new Error(
+          `${reason}; the create may have taken effect but ${lost} could not be looked up: if the next run ` +
+            "reports that it already exists, adopt it with the import resource option",
+        );
+      }
+      if (found === undefined) throw await write.explain(error);
+      return found;
     }
-    if (found === undefined) throw error;
-    return found;
-  }
+  });
 }
 
-/** Runs a delete; a 404 (the object or its list is already gone) counts as done. */
-export async function deleteIgnoringMissing(remove: () => Promise<void>): Promise<void> {
-  try {
-    await remove();
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-  }
-}
-
-/** Parses a resource id; ids are the API's numeric ids written as strings. */
-export function numericId(id: string, resource: string): number {
+/** Parses an id NetActuate assigned (a resource id or `listId`), written as a string. */
+export function numericId(id: string, what = "the id"): number {
   if (!/^[1-9]\d{0,14}$/.test(id)) {
-    throw new Error(
-      `${resource} id must be the numeric id NetActuate assigned (e.g. "42"), got a non-numeric id`,
-    );
+    throw new Error(`${what} must be the numeric id NetActuate assigned (e.g. "42"), got a non-numeric id`);
   }
   return Number(id);
 }

@@ -1,10 +1,10 @@
 /**
- * Input and output shapes of the NetActuate resources. Inputs are parsed strictly (a typo fails at preview
- * naming the property); values still unknown at preview (Pulumi's sentinel) pass untouched. Outputs carry a
- * schema version, and `upgrade*` functions read every older shape so refresh, update and delete keep working.
+ * Input and output shapes of the NetActuate resources. Inputs are parsed strictly by the kit (a typo fails at
+ * preview naming the property); values still unknown at preview pass untouched. Outputs are read from state of
+ * any schema version by the `upgrade*` functions, so refresh, update and delete keep working after an upgrade.
  */
 import { z } from "zod";
-import { nameProblem, SCHEMA_VERSION, schemaVersionOf, UNKNOWN } from "../kit";
+import { nameProblem, orUnknown, SCHEMA_VERSION, schemaVersionOf } from "../kit";
 
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -12,10 +12,6 @@ export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 export const MAX_VALUE_BYTES = 64 * 1024;
 /** Longest list name. */
 export const MAX_NAME_LENGTH = 255;
-
-const unknown = z.literal(UNKNOWN);
-/** A schema that also accepts the preview sentinel for a value not known yet. */
-const orUnknown = <T extends z.ZodType>(schema: T) => z.union([unknown, schema]);
 
 /** Where and as whom to call the API; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
@@ -31,13 +27,18 @@ export const connectionSchema = z
           "baseUrl must be an http(s) URL without query or fragment",
         ),
     ).optional(),
+    /** `query` (`?key=`, NetActuate's SDKs; the default) or `bearer` (`Authorization: Bearer`, the docs). */
+    authStyle: orUnknown(
+      z.enum(["query", "bearer"], { error: 'authStyle must be "query" or "bearer"' }),
+    ).optional(),
+    /** `form` (NetActuate's SDKs; the default) or `json` (the docs). */
+    bodyEncoding: orUnknown(
+      z.enum(["form", "json"], { error: 'bodyEncoding must be "form" or "json"' }),
+    ).optional(),
   })
   .strict();
 
-/** The resolved `connection` argument. */
-export type Connection = z.infer<typeof connectionSchema>;
-
-const connectionInput = orUnknown(connectionSchema).optional();
+const connection = orUnknown(connectionSchema).optional();
 
 /** Inputs of `netactuate.SecretList`. */
 export const secretListInputsSchema = z
@@ -58,12 +59,9 @@ export const secretListInputsSchema = z
           `name must be at most ${MAX_NAME_LENGTH} characters`,
         ),
     ),
-    connection: connectionInput,
+    connection,
   })
   .strict();
-
-/** Checked inputs of a SecretList. */
-export type SecretListInputs = z.infer<typeof secretListInputsSchema>;
 
 /** Inputs of `netactuate.SecretValue`. */
 export const secretValueInputsSchema = z
@@ -75,11 +73,13 @@ export const secretValueInputsSchema = z
       ]),
     ),
     key: orUnknown(
-      z.string().min(1, "key must not be empty").regex(
-        KEY_PATTERN,
-
-        "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
-      ),
+      z
+        .string()
+        .min(1, "key must not be empty")
+        .regex(
+          KEY_PATTERN,
+          "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
+        ),
     ),
     value: orUnknown(
       z
@@ -87,136 +87,105 @@ export const secretValueInputsSchema = z
         .min(1, "value must not be empty")
         .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_VALUE_BYTES, "value must be at most 64 KiB"),
     ),
-    connection: connectionInput,
+    connection,
   })
   .strict();
 
-/** Checked inputs of a SecretValue. */
+/** Checked inputs of a SecretList (a field may still be unknown at preview). */
+export type SecretListInputs = z.infer<typeof secretListInputsSchema>;
+/** Checked inputs of a SecretValue (a field may still be unknown at preview). */
 export type SecretValueInputs = z.infer<typeof secretValueInputsSchema>;
 
-/** Outputs of a SecretList: its inputs and the schema version (the id is the resource id). */
-export type SecretListOutputs = {
-  name: string;
-  connection?: Connection;
+/** A stored connection; one that is unreadable counts as none (the settings then come from config). */
+const storedConnection = z
+  .object({
+    apiKey: z.string().optional(),
+    baseUrl: z.string().optional(),
+    authStyle: z.enum(["query", "bearer"]).optional(),
+    bodyEncoding: z.enum(["form", "json"]).optional(),
+  })
+  .optional()
+  .catch(undefined);
+
+// The fields' comments below are the documentation of the resource classes' outputs.
+
+/** What state holds for a SecretList, besides the schema version (the id is the list's id). */
+const storedList = z.object({
+  /** The list's name. */
+  name: z.string(),
+  /** The connection settings (secret). */
+  connection: storedConnection,
+});
+
+/** What state holds for a SecretValue, besides the schema version and the derived `reference`. */
+const storedValue = z.object({
+  /** Id of the list that holds the value (version 0 state may hold it as a number, as the API sends it). */
+  listId: z.union([z.string(), z.number().transform(String)]),
+  /** The key. */
+  key: z.string(),
+  /** The value (secret). */
+  value: z.string(),
+  /** The connection settings (secret). */
+  connection: storedConnection,
+});
+
+/** Every output shape's version field. */
+type Versioned = {
+  /** Version of the stored output shape, so later releases can read this state. */
   schemaVersion: number;
 };
 
-/** Outputs of a SecretValue: its inputs, the cloud-init reference and the schema version. */
-export type SecretValueOutputs = {
-  listId: string;
-  key: string;
-  value: string;
-  connection?: Connection;
-  reference: string;
-  schemaVersion: number;
-};
+/** The resolved `connection` argument as stored. */
+export type Connection = z.infer<typeof storedConnection>;
+/** Outputs of a SecretList. */
+export type SecretListOutputs = z.infer<typeof storedList> & Versioned;
+/** Outputs of a SecretValue: its inputs and the cloud-init reference. */
+export type SecretValueOutputs = z.infer<typeof storedValue> &
+  Versioned & {
+    /** The cloud-init reference, `${{secret.<key>}}`. */
+    reference: string;
+  };
 
 /** The cloud-init reference NetActuate resolves server-side at VM build time. */
 export function referenceOf(key: string): string {
   return `\${{secret.${key}}}`;
 }
 
-/** Removes what Pulumi adds to inputs or what the resource class registers as empty outputs. */
-export function userInputs(
-  news: Record<string, unknown>,
-  outputKeys: readonly string[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(news)) {
-    if (k === "__provider") continue;
-    if (outputKeys.includes(k) && (v === undefined || v === null || v === "")) continue;
-    if (v === undefined) continue;
-    // Defined, not assigned: an own `__proto__` input would otherwise replace the prototype of `out`, and
-    // its members would pass for inputs. Defined, it stays an unknown argument that check names.
-    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
-
-const storedConnection = z
-  .object({ apiKey: z.string().optional(), baseUrl: z.string().optional() })
-  .loose()
-  .optional()
-  .catch(undefined);
-
-const storedList = z.object({ name: z.string(), connection: storedConnection }).loose();
-
-const storedValue = z
-  .object({
-    // Version 0 state may hold the list id as a number, as the API sends it.
-    listId: z.union([z.string(), z.number().transform(String)]),
-    key: z.string(),
-    value: z.string(),
-    connection: storedConnection,
-  })
-  .loose();
-
-/** The state of a resource that this release cannot read: says which resource and what to do. */
-export class UnreadableStateError extends Error {
-  constructor(resource: string, field: string) {
-    super(
-      `the stored state of ${resource} is unreadable (${field}); run \`pulumi refresh\` or re-import the resource`,
-    );
-    this.name = "UnreadableStateError";
-  }
-}
-
-/** State written by a newer release may mean things this one cannot know: refuse rather than guess. */
-function assertKnownVersion(resource: string, outputs: Record<string, unknown>): void {
+/**
+ * Reads stored outputs of any schema version with `schema`. No stored field at all is an import (the id
+ * alone): the empty shape. State written by a newer release may mean things this one cannot know, and state
+ * that does not parse cannot be acted on: both are refused, saying what to do.
+ */
+function readStored<S extends z.ZodObject>(
+  resource: string,
+  schema: S,
+  empty: z.infer<S>,
+  outputs: Record<string, unknown>,
+): z.infer<S> {
+  if (!Object.keys(schema.shape).some((k) => outputs[k] !== undefined)) return empty;
   const version = schemaVersionOf(outputs);
   if (version > SCHEMA_VERSION) {
     throw new Error(
       `the state of ${resource} was written by a newer pulumi-secretstack (schema ${version}); upgrade the package`,
     );
   }
-}
-
-function fieldOf(error: z.ZodError): string {
-  return error.issues[0]?.path.map(String).join(".") || "(outputs)";
+  const parsed = schema.safeParse(outputs);
+  if (parsed.success) return parsed.data;
+  const field = parsed.error.issues[0]?.path.map(String).join(".") || "(outputs)";
+  throw new Error(
+    `the stored state of ${resource} is unreadable (${field}); run \`pulumi refresh\` or re-import the resource`,
+  );
 }
 
 /** Reads SecretList outputs of any schema version (0 = written before versioning) as the current shape. */
 export function upgradeSecretList(outputs: Record<string, unknown>): SecretListOutputs {
-  const parsed = storedList.safeParse(outputs);
-  if (!parsed.success) throw new UnreadableStateError("netactuate:SecretList", fieldOf(parsed.error));
-  assertKnownVersion("netactuate:SecretList", outputs);
-  const { name, connection } = parsed.data;
-  return {
-    name,
-    ...(connection !== undefined ? { connection: pick(connection) } : {}),
-    schemaVersion: SCHEMA_VERSION,
-  };
+  const stored = readStored("netactuate:SecretList", storedList, { name: "" }, outputs);
+  return { ...stored, schemaVersion: SCHEMA_VERSION };
 }
 
 /** Reads SecretValue outputs of any schema version as the current shape; version 0 may lack `reference`. */
 export function upgradeSecretValue(outputs: Record<string, unknown>): SecretValueOutputs {
-  const parsed = storedValue.safeParse(outputs);
-  if (!parsed.success) throw new UnreadableStateError("netactuate:SecretValue", fieldOf(parsed.error));
-  assertKnownVersion("netactuate:SecretValue", outputs);
-  const { listId, key, value, connection } = parsed.data;
-  return {
-    listId,
-    key,
-    value,
-    ...(connection !== undefined ? { connection: pick(connection) } : {}),
-    reference: referenceOf(key),
-    schemaVersion: SCHEMA_VERSION,
-  };
-}
-
-function pick(connection: { apiKey?: string | undefined; baseUrl?: string | undefined }): Connection {
-  return {
-    ...(connection.apiKey !== undefined ? { apiKey: connection.apiKey } : {}),
-    ...(connection.baseUrl !== undefined ? { baseUrl: connection.baseUrl } : {}),
-  };
-}
-
-/** True when two connections name the same settings (absent and `{}` are equal). */
-export function sameConnection(
-  a: Connection | string | undefined,
-  b: Connection | string | undefined,
-): boolean {
-  const norm = (c: Connection | string | undefined) =>
-    typeof c === "string" ? c : JSON.stringify({ apiKey: c?.apiKey, baseUrl: c?.baseUrl });
-  return norm(a) === norm(b);
+  const empty = { listId: "", key: "", value: "" };
+  const stored = readStored("netactuate:SecretValue", storedValue, empty, outputs);
+  return { ...stored, reference: referenceOf(stored.key), schemaVersion: SCHEMA_VERSION };
 }

@@ -1,6 +1,8 @@
 /** The `netactuate.SecretList` resource: a named container of secret values in a NetActuate account. */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { resourceClass } from "../kit/resourceClass";
 import { claimListName, type ConnectionArgs } from "./keyRegistry";
+import type { SecretListOutputs } from "./schemas";
 
 import provider = require("./secretList.provider");
 
@@ -17,33 +19,13 @@ export interface SecretListArgs {
 
 /**
  * A NetActuate secret list. Its `id` is the list's numeric id (as a string), which SecretValue takes as
- * `listId`. Deleting the list deletes every value in it.
+ * `listId`. Deleting the list deletes every value in it. A name already in the account but not in this
+ * stack fails the create (adopt that list with `import`).
  */
-export class SecretList extends pulumi.dynamic.Resource {
-  /** The list's name. */
-  declare public readonly name: pulumi.Output<string>;
-  /** The connection settings (secret). */
-  declare public readonly connection: pulumi.Output<{ apiKey?: string; baseUrl?: string } | undefined>;
-  /** Version of the stored output shape. */
-  declare public readonly schemaVersion: pulumi.Output<number>;
-
-  /** Declares a list; a list with the same name already in the account fails the create (adopt it with `import`). */
-  constructor(name: string, args: SecretListArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
-      ...args,
-      // Registered only once the program's keys and list names are known to be distinct (see keyRegistry).
-      name: claimListName(name, args.name, args.connection),
-      connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-      schemaVersion: undefined,
-    };
-    super(
-      provider,
-      name,
-      props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }),
-      "netactuate",
-      "SecretList",
-    );
-  }
-}
+export class SecretList extends resourceClass<SecretListArgs, SecretListOutputs>({
+  provider,
+  type: "netactuate:SecretList",
+  secrets: ["connection"],
+  // Registered only once the program's keys and list names are known to be distinct (see keyRegistry).
+  claim: (name, args) => ({ name: claimListName(name, args.name, args.connection) }),
+}) {}

@@ -1,6 +1,8 @@
 /** The `netactuate.SecretValue` resource: one account-unique key and its value, in a secret list. */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { resourceClass } from "../kit/resourceClass";
 import { type ConnectionArgs, claimKey, rememberDeclaredKey } from "./keyRegistry";
+import type { SecretValueOutputs } from "./schemas";
 
 import provider = require("./secretValue.provider");
 
@@ -24,44 +26,21 @@ export interface SecretValueArgs {
 
 /**
  * A NetActuate secret value. Its `reference` (`${{secret.KEY}}`) goes into cloud-init scripts, where
- * NetActuate substitutes the value at VM build time; see `cloudInit`. Two SecretValue resources of one program
- * may not declare the same key (keys are unique across the account): the program fails before creating either.
+ * NetActuate substitutes the value at VM build time; see `cloudInit`. A key already in the account but not in
+ * this stack fails the create (adopt it with `import`), and two SecretValue resources of one program may not
+ * declare the same key: the program fails before creating either.
  */
-export class SecretValue extends pulumi.dynamic.Resource {
-  /** Id of the list that holds the value. */
-  declare public readonly listId: pulumi.Output<string>;
-  /** The key. */
-  declare public readonly key: pulumi.Output<string>;
-  /** The value (secret). */
-  declare public readonly value: pulumi.Output<string>;
-  /** The connection settings (secret). */
-  declare public readonly connection: pulumi.Output<{ apiKey?: string; baseUrl?: string } | undefined>;
-  /** The cloud-init reference, `${{secret.<key>}}`. */
-  declare public readonly reference: pulumi.Output<string>;
-  /** Version of the stored output shape. */
-  declare public readonly schemaVersion: pulumi.Output<number>;
-
-  /** Declares a value; a key already in the account but not in this stack fails the create (adopt it with `import`). */
+export class SecretValue extends resourceClass<SecretValueArgs, SecretValueOutputs>({
+  provider,
+  type: "netactuate:SecretValue",
+  secrets: ["value", "connection"],
+  outputOnly: ["reference"],
+  // The duplicate-key check rides on the key itself (see keyRegistry).
+  claim: (name, args) => ({ key: claimKey(name, args.key, args.connection) }),
+}) {
+  /** Declares a value, remembering its key for `cloudInit`. */
   constructor(name: string, args: SecretValueArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
-      ...args,
-      listId: args.listId,
-      // The duplicate-key check rides on the key itself (see keyRegistry).
-      key: claimKey(name, args.key, args.connection),
-      value: pulumi.secret(args.value),
-      connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-      reference: undefined,
-      schemaVersion: undefined,
-    };
-    super(
-      provider,
-      name,
-      props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value", "connection"] }),
-      "netactuate",
-      "SecretValue",
-    );
+    super(name, args, opts);
     rememberDeclaredKey(this, args.key);
   }
 }

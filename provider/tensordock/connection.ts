@@ -2,118 +2,77 @@
  * Where a TensorDock resource sends its requests: the resource's `connection` arg, then stack config
  * (`tensordock:*`), then the environment (`TENSORDOCK_*`). Resolved at call time, never captured.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   TENSORDOCK_DEFAULT_BASE_URL,
   TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
   TensorDockClient,
 } from "../../sdk/tensordock";
-import {
-  accountKey,
-  type ConfigureRequest,
-  configKeysOf,
-  rateLimitOf,
-  readSettings,
-  recordConfig,
-  type SettingSpec,
-  sharedClient,
-  waitNotice,
-} from "../kit";
+import { apiSettings, configKeysOf, orUnknown, type Session, sessionFor } from "../kit";
 
-/** Every setting of the TensorDock resources, read by the kit's one reader (see provider/kit/settings). */
-export const TENSORDOCK_SETTINGS = {
-  apiToken: {
-    label: "API token",
-    field: "apiToken",
-    configKey: "tensordock:apiToken",
-    envVar: "TENSORDOCK_API_TOKEN",
-    kind: "secret",
-    required: true,
-  },
-  baseUrl: {
-    label: "base URL",
-    field: "baseUrl",
-    configKey: "tensordock:baseUrl",
-    envVar: "TENSORDOCK_BASE_URL",
-    kind: "url",
-    default: TENSORDOCK_DEFAULT_BASE_URL,
-  },
-  requestsPerMinute: {
-    label: "requests per minute",
-    configKey: "tensordock:requestsPerMinute",
-    envVar: "TENSORDOCK_REQUESTS_PER_MINUTE",
-    kind: "rate",
-    default: String(TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE),
-  },
-} satisfies Record<string, SettingSpec>;
-
-/** The stack config keys every TensorDock provider records in `configure`. */
-export const TENSORDOCK_CONFIG_KEYS = configKeysOf(TENSORDOCK_SETTINGS);
-
-/** Records the TensorDock stack config; never throws (see provider/kit). */
-export function configureTensorDock(req: ConfigureRequest | undefined): void {
-  recordConfig(req, TENSORDOCK_CONFIG_KEYS);
+/** Where one resource's requests go, overriding stack config and environment. Stored in state as a secret. */
+export interface TensorDockConnectionArgs {
+  /** The organization's API token. @default config `tensordock:apiToken`, then env `TENSORDOCK_API_TOKEN` */
+  apiToken?: pulumi.Input<string>;
+  /**
+   * The API's base URL.
+   * @default config `tensordock:baseUrl`, then env `TENSORDOCK_BASE_URL`, then `https://dashboard.tensordock.com/api/v2`
+   */
+  baseUrl?: pulumi.Input<string>;
 }
 
-/** An http(s) URL, without a trailing slash. */
+/** The argument every TensorDock resource has besides its own. */
+export interface TensorDockResourceArgs {
+  /** Overrides for this resource; stored in state as a secret. @default stack config, then environment variables */
+  connection?: pulumi.Input<TensorDockConnectionArgs>;
+}
+
+/** Every setting of the TensorDock resources, read by the kit's one reader (see provider/kit/settings). */
+export const TENSORDOCK_SETTINGS = apiSettings({
+  namespace: "tensordock",
+  credential: { field: "apiToken", label: "API token" },
+  baseUrl: TENSORDOCK_DEFAULT_BASE_URL,
+  // The vendor's published limit per organization.
+  requestsPerMinute: TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
+});
+
+/** The stack config keys every TensorDock provider records in `configure`. */
+export const CONFIG_KEYS = configKeysOf(TENSORDOCK_SETTINGS);
+
+/** An http(s) URL without credentials, kept without its trailing slash. */
 const baseUrl = z
   .string({ error: "must be a string" })
   .refine((text) => {
-    try {
-      const url = new URL(text);
-      return (
-        (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === ""
-      );
-    } catch {
-      return false;
-    }
+    const url = URL.parse(text);
+    return (url?.protocol === "https:" || url?.protocol === "http:") && !url.username && !url.password;
   }, "must be an http(s) URL without credentials, like https://dashboard.tensordock.com/api/v2")
   .transform((text) => text.replace(/\/+$/, ""));
 
 /** The `connection` arg: overrides for one resource. Strict, so a misspelled field fails at preview. */
 export const connectionSchema = z
-  .object({
-    apiToken: z
-      .string({ error: "must be a string" })
-      .min(1, "must not be empty; omit it to use config or environment")
-      .optional(),
-    baseUrl: baseUrl.optional(),
-  })
+  .object(
+    {
+      apiToken: orUnknown(
+        z
+          .string({ error: "must be a string" })
+          .min(1, "must not be empty; omit it to use config or environment"),
+      ).optional(),
+      baseUrl: orUnknown(baseUrl).optional(),
+    },
+    { error: "must be an object { apiToken?, baseUrl? }" },
+  )
   .strict();
 
 /** The `connection` arg as the provider sees it. */
-export type TensorDockConnection = z.infer<typeof connectionSchema>;
+export type Connection = z.infer<typeof connectionSchema>;
 
-/** Everything a client needs, resolved. */
-export interface ResolvedConnection {
-  apiToken: string;
-  baseUrl: string;
-  requestsPerMinute: number | false;
-  /** Names the account for process-wide caches: API, base URL and a hash of the token. */
-  account: string;
-}
-
-/** Resolves token, base URL and pace; throws naming the setting and where it came from. */
-export function resolveConnection(connection: TensorDockConnection | undefined): ResolvedConnection {
-  const settings = readSettings("TensorDock", TENSORDOCK_SETTINGS, connection);
-  const apiToken = String(settings.apiToken);
-  const baseUrl = String(settings.baseUrl);
-  return {
-    apiToken,
-    baseUrl,
-    requestsPerMinute: typeof settings.requestsPerMinute === "number" ? settings.requestsPerMinute : false,
-    account: accountKey("TensorDock", baseUrl, apiToken),
-  };
-}
-
-/** The client of the resolved connection, shared by every call of this process (pacing is per account anyway). */
-export function clientFor(resolved: ResolvedConnection): TensorDockClient {
-  return sharedClient(`${resolved.account}|${resolved.requestsPerMinute}`, () => {
-    return new TensorDockClient({
-      apiToken: resolved.apiToken,
-      baseUrl: resolved.baseUrl,
-      rateLimit: rateLimitOf(resolved.requestsPerMinute),
-      onWait: waitNotice,
-    });
-  });
+/** The shared client of a connection (then config, then environment), and the key of its account. */
+export function sessionOf(connection: Connection | undefined): Session<TensorDockClient> {
+  return sessionFor(
+    "TensorDock",
+    TENSORDOCK_SETTINGS,
+    connection,
+    ({ credential, ...rest }) => new TensorDockClient({ ...rest, apiToken: credential }),
+  );
 }

@@ -1,19 +1,18 @@
 /** The `tensordock.GenericSecret` resource: a write-only `GENERIC` or `SECRET` value in TensorDock. */
 import * as pulumi from "@pulumi/pulumi";
-import type { TensorDockConnectionArgs } from "./args";
+import { registration } from "../kit/resourceClass";
+import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
 
 import provider = require("./genericSecret.provider");
 
 /** Arguments of {@link GenericSecret}. Every change except `connection` replaces the secret (no update). */
-export interface GenericSecretArgs {
+export interface GenericSecretArgs extends TensorDockResourceArgs {
   /** The secret's name in TensorDock: 1–255 characters, no control characters. */
   name: pulumi.Input<string>;
   /** The value, 1 byte to 64 KiB (UTF-8); secret in state. TensorDock never returns it after creation. */
   value: pulumi.Input<string>;
   /** The TensorDock type. @default "GENERIC" */
   secretType?: pulumi.Input<"GENERIC" | "SECRET">;
-  /** Overrides for this resource. @default stack config, then environment variables */
-  connection?: pulumi.Input<TensorDockConnectionArgs>;
 }
 
 /**
@@ -34,21 +33,9 @@ export class GenericSecret extends pulumi.dynamic.Resource {
 
   /** Declares a generic secret; see {@link GenericSecretArgs}. */
   constructor(name: string, args: GenericSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      provider,
-      name,
-      {
-        // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
-        ...args,
-        name: args.name,
-        value: pulumi.secret(args.value),
-        secretType: args.secretType,
-        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-        schemaVersion: undefined,
-      },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value", "connection"] }),
-      "tensordock",
-      "GenericSecret",
-    );
+    const secret = ["value", "connection"];
+    // secretType is resolved by the provider (default GENERIC): registered even when not given.
+    const registered = registration(args, opts, { secret, outputOnly: ["secretType"] });
+    super(provider, name, ...registered, "tensordock", "GenericSecret");
   }
 }

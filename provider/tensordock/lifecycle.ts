@@ -1,142 +1,200 @@
 /**
- * The remote half of the TensorDock resources: a create that never leaves a duplicate behind when its
- * outcome is unknown, an existence read served by one shared list, and a delete that treats 404 as done.
+ * What both TensorDock resources share: their name and connection arguments, who they are in messages, and
+ * the remote half — a create that never leaves a duplicate behind when its outcome is unknown, an existence
+ * read served by one shared list, and a delete that drops the account's snapshot.
  *
  * Unknown outcomes. A POST that timed out, lost its connection after sending, or got a 5xx may have created
  * the secret. Before the POST we hold a baseline: the ids of a list whose answer arrived before the POST was
- * sent. Creates share one baseline list for up to 10 s (one extra GET per 10 s of creates, not per create);
- * sharing is sound because anything in a list answered before our POST cannot be ours. After an unknown outcome we list again and adopt the secret with our name and type (and, for
- * SSH keys, our public key) whose id is not in the baseline and not claimed by another create of this
+ * sent (creates share one for up to 10 s, see `createBaselines`; anything in a list answered before our POST
+ * cannot be ours). After an unknown outcome we list again and adopt the secret with our name and type (and,
+ * for SSH keys, our public key) whose id is not in the baseline and not claimed by another create of this
  * process. Creates of the same name and type on one account run one at a time, so two of our own creates
  * never compete for the same candidate.
  */
-import { isOutcomeUnknown, NotFoundError, ResponseValidationError } from "../../sdk/core";
+import { z } from "zod";
+import { isOutcomeUnknown, NotFoundError } from "../../sdk/core";
 import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../../sdk/tensordock";
-import { createBaselines, oneAtATime, readCoalescer, ResourceError, withContext } from "../kit";
+import {
+  createBaselines,
+  isUnknown,
+  nameProblem,
+  oneAtATime,
+  orUnknown,
+  readCoalescer,
+  ResourceError,
+  type Session,
+} from "../kit";
+import { CONFIG_KEYS, type Connection, connectionSchema, sessionOf } from "./connection";
 
-/** How long the recovery waits between its lists; a server that timed out may still be committing. */
-export const recoveryTiming = {
-  /** Waits before each recovery list. @default [0, 2000]: look now, then once more after 2 s */
-  delaysMs: [0, 2_000] as number[],
-  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+/** Waits before each list after an unknown outcome: now, then 2 s later (the server may still be committing). */
+const RECOVERY_DELAYS_MS = [0, 2_000];
 
-/**
- * Baselines shared by creates (see `createBaselines`: one list per 10 s by default). No batching window: a lone
- * create must not wait for company, and creates that arrive while a baseline is in flight share it anyway.
- */
-const baselines = createBaselines;
-/** Ids created or adopted by this process, per account: never adopted a second time. */
-const claimed = new Map<string, Set<string>>();
+/** Longest name the API accepts, in characters. */
+const NAME_MAX_CHARS = 255;
 
-function claim(account: string, id: string): void {
-  let ids = claimed.get(account);
-  if (ids === undefined) {
-    ids = new Set();
-    claimed.set(account, ids);
-  }
-  ids.add(id);
+/** The secret name: 1–255 characters, no control characters. */
+const nameSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+  .refine((s) => s.length > 0, "must not be empty: give the secret a name (1 to 255 characters)")
+  .superRefine((s, ctx) => {
+    const problem = s.length > 0 ? nameProblem(s) : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .refine((s) => [...s].length <= NAME_MAX_CHARS, `must be at most ${NAME_MAX_CHARS} characters`)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (newlines, tabs)");
+
+/** A resource's arguments: `name`, those of `shape`, and `connection`; strict, each one may be unknown at preview. */
+export function secretArguments<S extends z.ZodRawShape>(shape: S) {
+  return z
+    .object({ name: orUnknown(nameSchema), ...shape, connection: orUnknown(connectionSchema).optional() })
+    .strict();
 }
 
-/** Everything a lifecycle call needs: the client, the account key, and the context for errors. */
-export interface RemoteContext {
-  client: TensorDockClient;
-  account: string;
-  /** e.g. `creating tensordock:SshKey "deploy-key"`. */
-  context: string;
-}
-
-/** Decides whether a candidate found after an unknown outcome is the secret we sent. */
-export type CandidateMatcher = (candidate: TensorDockSecret) => Promise<boolean>;
-
-/**
- * Creates a secret, or adopts the one an unknown-outcome POST created. Never sends the POST twice; throws
- * (with the context) when nothing was created or when it cannot tell which secret is ours.
- */
-export async function createOrAdopt(
-  ctx: RemoteContext,
-  input: CreateSecretInput,
-  matches: CandidateMatcher,
-  provablySame?: CandidateMatcher,
-): Promise<TensorDockSecret> {
-  const { client, account, context } = ctx;
-  return oneAtATime(`${account}\0${input.type}\0${input.name}`, async () => {
-    let existing: TensorDockSecret[];
-    try {
-      existing = await baselines.get(account, () => client.list());
-    } catch (error) {
-      throw withContext(`${context} (listing the existing secrets first)`, error);
-    }
-    const adopted = await adoptOrRefuse(ctx, input, existing, provablySame);
-    if (adopted !== undefined) return adopted;
-    const baseline = new Set(existing.map((s) => s.id));
-    try {
-      const created = await client.create(input);
-      claim(account, created.id);
-      return created;
-    } catch (error) {
-      const unknownOutcome = isOutcomeUnknown(error) || error instanceof ResponseValidationError;
-      if (!unknownOutcome) throw withContext(context, error);
-      const found = await recover(ctx, input, baseline, matches, error);
-      if (found === undefined) throw withContext(`${context} (checked: no secret was created)`, error);
-      claim(account, found.id);
-      return found;
-    } finally {
-      readCoalescer.invalidate(account);
-    }
+/** A resource's outputs: `name`, those of `shape`, the connection and the schema version (read with `storedFields`). */
+export function secretOutputs<S extends z.ZodRawShape>(shape: S) {
+  const connection = z.object({ apiToken: z.string().optional(), baseUrl: z.string().optional() });
+  return z.object({
+    name: z.string(),
+    ...shape,
+    connection: connection.optional(),
+    schemaVersion: z.number(),
   });
 }
 
-/**
- * The guard against duplicates after an interrupted run or a lost state: a secret with our name and type
- * that this process did not make is adopted only when it is provably the one we would create (an SSH key
- * with the identical public key), and otherwise refused, naming its id and the import that adopts it.
- */
-async function adoptOrRefuse(
-  ctx: RemoteContext,
-  input: CreateSecretInput,
-  existing: readonly TensorDockSecret[],
-  provablySame: CandidateMatcher | undefined,
-): Promise<TensorDockSecret | undefined> {
-  const ours = claimed.get(ctx.account);
-  const taken = existing.filter(
+/** The members of a definition that are the same for every TensorDock resource. */
+export function secretResource(resource: "SshKey" | "GenericSecret") {
+  return {
+    type: `tensordock:${resource}`,
+    configKeys: CONFIG_KEYS,
+    /** `"deploy-key"`, or `id <id>` when the name is not known yet (an import). */
+    subject: (state: { name?: unknown }, id?: string) =>
+      typeof state.name === "string" ? JSON.stringify(state.name) : `id ${id}`,
+    /** Names may be unique in the real API: with the same (or a still unknown) name, the old secret goes first. */
+    deleteBeforeReplace: (stored: { name?: string }, next: { name: string }) =>
+      isUnknown(next.name) || next.name === stored.name,
+    /** One DELETE; the account's snapshot is dropped after it. */
+    async delete(id: string, stored: { connection?: Connection | undefined }): Promise<void> {
+      await remove(sessionOf(stored.connection), id);
+    },
+  };
+}
+
+/** Decides whether a secret with our name and type is the one we would create (or did, after an unknown outcome). */
+export type Matcher = (candidate: TensorDockSecret, client: TensorDockClient) => Promise<boolean>;
+
+/** Ids created or adopted by this process, per account: never adopted a second time. */
+const claimed = new Map<string, Set<string>>();
+
+function claim(account: string, secret: TensorDockSecret): TensorDockSecret {
+  claimed.set(account, (claimed.get(account) ?? new Set()).add(secret.id));
+  return secret;
+}
+
+/** The secrets of `list` with the name and type of `input` (or no type reported) that this process has not claimed. */
+function unclaimed(list: TensorDockSecret[], input: CreateSecretInput, account: string): TensorDockSecret[] {
+  const ours = claimed.get(account);
+  return list.filter(
     (s) => s.name === input.name && (s.type === undefined || s.type === input.type) && !ours?.has(s.id),
-  );
-  if (taken.length === 0) return undefined;
-  if (provablySame !== undefined) {
-    for (const candidate of taken) {
-      if (await provablySame(candidate)) {
-        claim(ctx.account, candidate.id);
-        return candidate;
-      }
-    }
-  }
-  const ids = taken.map((s) => s.id);
-  const why =
-    provablySame === undefined
-      ? "TensorDock never returns a secret's value, so it cannot be proved to be this one"
-      : "its public key differs";
-  throw new ResourceError(
-    `${ctx.context}: a ${input.type} secret named ${JSON.stringify(input.name)} already exists in TensorDock ` +
-      `(id ${ids.join(", ")}) but not in this stack's state, and ${why}. If it is this stack's (a run was ` +
-      `interrupted, or the state was lost), adopt it with the import resource option { import: "${ids[0]}" }; ` +
-      "otherwise delete it or choose another name",
   );
 }
 
+async function remove({ client, account }: Session<TensorDockClient>, id: string): Promise<void> {
+  try {
+    await client.delete(id);
+  } finally {
+    readCoalescer.invalidate(account);
+  }
+}
+
+/**
+ * Creates a secret and returns its id, or adopts the one an unknown-outcome POST created, or one that existed
+ * before and that `same` proves to be this one; never sends the POST twice. A secret of another type in
+ * TensorDock's answer is deleted again, and the create fails saying so.
+ */
+export async function createSecret(
+  connection: Connection | undefined,
+  input: CreateSecretInput,
+  same?: Matcher,
+): Promise<string> {
+  const session = sessionOf(connection);
+  const secret = await oneAtATime(
+    `${session.account}\0${input.type}\0${input.name}`,
+    () => createOrAdopt(session, input, same),
+    `the ${input.type} secret named ${JSON.stringify(input.name)}`,
+  );
+  if (secret.type === undefined || secret.type === input.type) return secret.id;
+  // A failed create leaves nothing behind, or says exactly what it could not remove.
+  const note = await remove(session, secret.id).then(
+    () => "the secret it created was deleted again",
+    (error: unknown) =>
+      error instanceof NotFoundError
+        ? "the secret it created is gone already"
+        : `deleting the secret it created (${secret.id}) failed too: delete it by hand`,
+  );
+  throw new ResourceError(
+    `TensorDock answered with a ${secret.type} secret instead of a ${input.type} one (${note})`,
+  );
+}
+
+async function createOrAdopt(
+  { client, account }: Session<TensorDockClient>,
+  input: CreateSecretInput,
+  same: Matcher | undefined,
+): Promise<TensorDockSecret> {
+  let existing: TensorDockSecret[];
+  try {
+    existing = await createBaselines.get(account, () => client.list());
+  } catch (error) {
+    throw new ResourceError("listing the existing secrets first", error);
+  }
+  // The guard against duplicates after an interrupted run or a lost state: a secret with our name and type
+  // that this process did not make is adopted only when provably the one we would create.
+  const taken = unclaimed(existing, input, account);
+  if (same !== undefined) {
+    for (const candidate of taken) if (await same(candidate, client)) return claim(account, candidate);
+  }
+  if (taken.length > 0) {
+    const ids = taken.map((s) => s.id);
+    const why =
+      same === undefined
+        ? "TensorDock never returns a secret's value, so it cannot be proved to be this one"
+        : "its public key differs";
+    throw new ResourceError(
+      `a ${input.type} secret named ${JSON.stringify(input.name)} already exists in TensorDock (id ${ids.join(", ")}) ` +
+        `but not in this stack's state, and ${why}. If it is this stack's (a run was interrupted, or the state was ` +
+        `lost), adopt it with the import resource option { import: "${ids[0]}" }; otherwise delete it or choose ` +
+        "another name",
+    );
+  }
+  try {
+    return claim(account, await client.create(input));
+  } catch (error) {
+    if (!isOutcomeUnknown(error)) throw error;
+    const baseline = new Set(existing.map((s) => s.id));
+    const found = await recover(client, account, input, baseline, same, error);
+    if (found === undefined) throw new ResourceError("nothing was created (listed again to check)", error);
+    return claim(account, found);
+  } finally {
+    readCoalescer.invalidate(account);
+  }
+}
+
+/** The one secret our POST made despite its unknown outcome, `undefined` when none appeared; fails when several did. */
 async function recover(
-  ctx: RemoteContext,
+  client: TensorDockClient,
+  account: string,
   input: CreateSecretInput,
   baseline: Set<string>,
-  matches: CandidateMatcher,
+  same: Matcher | undefined,
   cause: unknown,
 ): Promise<TensorDockSecret | undefined> {
-  const { client, account, context } = ctx;
   const reason = cause instanceof Error ? cause.message : "unknown outcome";
   let listed = false;
   let listError: unknown;
-  for (const delay of recoveryTiming.delaysMs) {
-    if (delay > 0) await recoveryTiming.sleep(delay);
+  for (const delay of RECOVERY_DELAYS_MS) {
+    // The client's own wait: the one its retries use, and the one a test replaces.
+    if (delay > 0) await client.sleep(delay);
     let secrets: TensorDockSecret[];
     try {
       secrets = await client.list();
@@ -145,86 +203,63 @@ async function recover(
       listError = error;
       continue;
     }
-    const ours = claimed.get(account);
-    const candidates = secrets.filter(
-      (s) =>
-        !baseline.has(s.id) &&
-        !ours?.has(s.id) &&
-        s.name === input.name &&
-        (s.type === undefined || s.type === input.type),
-    );
     const matching: TensorDockSecret[] = [];
-    for (const candidate of candidates) if (await matches(candidate)) matching.push(candidate);
+    for (const candidate of unclaimed(secrets, input, account)) {
+      if (!baseline.has(candidate.id) && (same === undefined || (await same(candidate, client))))
+        matching.push(candidate);
+    }
     if (matching.length === 1) return matching[0];
     if (matching.length > 1) {
       throw new ResourceError(
-        `${context}: ${reason}; ${matching.length} secrets with this name and type appeared meanwhile ` +
+        `${reason}; ${matching.length} secrets with this name and type appeared meanwhile ` +
           `(${matching.map((s) => s.id).join(", ")}) and none was adopted: delete the extra ones, or adopt one ` +
           "with the `import` resource option",
       );
     }
   }
-  if (!listed) {
-    const listReason = listError instanceof Error ? listError.message : "unknown failure";
-    throw new ResourceError(
-      `${context}: ${reason}; the secret may exist, and listing to check failed too (${listReason}): look for a ` +
-        `${input.type} secret named ${JSON.stringify(input.name)} in TensorDock, then delete it or adopt it with the ` +
-        "`import` resource option",
-    );
-  }
-  return undefined;
+  if (listed) return undefined;
+  const listReason = listError instanceof Error ? listError.message : "unknown failure";
+  throw new ResourceError(
+    `${reason}; the secret may exist, and listing to check failed too (${listReason}): look for a ${input.type} ` +
+      `secret named ${JSON.stringify(input.name)} in TensorDock, then delete it or adopt it with the \`import\` ` +
+      "resource option",
+  );
 }
 
 /** A list indexed by id, built once per snapshot, so a thousand reads do not each scan a thousand secrets. */
-function byId(secrets: TensorDockSecret[]): Map<string, TensorDockSecret> {
-  return new Map(secrets.map((s) => [s.id, s]));
-}
+const byId = (secrets: TensorDockSecret[]) => new Map(secrets.map((s) => [s.id, s]));
 
 /**
- * The secret with this id, or `undefined` when it is gone. Served from the list snapshot shared by the
- * reads of this operation; an id missing from it is confirmed with a GET before it counts as gone.
+ * The secret with this id as `resource` sees it, its name filled from state when TensorDock leaves it out, with
+ * the client that read it (for a GET of its value), or `undefined` when it is gone. Served from the list snapshot shared by the reads of this operation; an id
+ * missing from it is confirmed with a GET first. A secret of the other resource's kind fails, naming it.
  */
-export async function findSecret(ctx: RemoteContext, id: string): Promise<TensorDockSecret | undefined> {
-  const { client, account, context } = ctx;
+export async function readSecret(
+  resource: "SshKey" | "GenericSecret",
+  id: string,
+  stored: { name?: string; connection?: Connection | undefined },
+): Promise<(TensorDockSecret & { client: TensorDockClient }) | undefined> {
+  const { client, account } = sessionOf(stored.connection);
+  let secret: TensorDockSecret | undefined;
   try {
-    const hit = (await readCoalescer.get(account, async () => byId(await client.list()))).get(id);
-    if (hit !== undefined) return hit;
+    secret = (await readCoalescer.get(account, async () => byId(await client.list()))).get(id);
   } catch {
     // A failed list is not cached; the GET below decides on its own.
   }
   try {
-    return await client.retrieve(id);
+    secret ??= await client.retrieve(id);
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
-    throw withContext(context, error);
+    throw error;
   }
-}
-
-/** Deletes by id; a 404 means someone already did, which is the outcome we want. */
-export async function deleteSecret(ctx: RemoteContext, id: string): Promise<void> {
-  const { client, account, context } = ctx;
-  try {
-    await client.delete(id);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw withContext(context, error);
-  } finally {
-    readCoalescer.invalidate(account);
+  const isKey = secret.type === "SSHKEY";
+  if (secret.type !== undefined && isKey !== (resource === "SshKey")) {
+    const what = isKey ? "an SSH key" : `a ${secret.type} secret, not an SSH key`;
+    throw new Error(
+      `secret ${id} is ${what}; declare it as tensordock.${isKey ? "SshKey" : "GenericSecret"}`,
+    );
   }
-}
-
-/**
- * Undoes a create that must fail (best effort) and throws the failure with what happened to the secret:
- * a failed create leaves nothing behind, or says exactly what it could not remove.
- */
-export async function failAfterCreate(ctx: RemoteContext, id: string, error: unknown): Promise<never> {
-  let note: string;
-  try {
-    await deleteSecret(ctx, id);
-    note = "the secret it created was deleted again";
-  } catch {
-    note = `deleting the secret it created (${id}) failed too: delete it by hand`;
-  }
-  const message = error instanceof Error ? error.message : "unexpected failure";
-  const full = message.startsWith(ctx.context) ? message : `${ctx.context}: ${message}`;
-  throw new ResourceError(`${full} (${note})`);
+  const name = secret.name !== "" ? secret.name : stored.name;
+  if (name === undefined) throw new Error("TensorDock returned no name for this secret");
+  return { ...secret, name, client };
 }

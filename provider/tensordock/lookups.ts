@@ -1,7 +1,7 @@
 /** Lookups: read what exists in TensorDock without managing it. */
 import { z } from "zod";
 import { lookup } from "../kit";
-import { clientFor, connectionSchema, resolveConnection, TENSORDOCK_CONFIG_KEYS } from "./connection";
+import { CONFIG_KEYS, connectionSchema, sessionOf } from "./connection";
 
 const argsSchema = z.object({ connection: connectionSchema.optional() }).strict();
 
@@ -24,8 +24,8 @@ export interface TensorDockSecretInfo {
  * `connection`, then the stack's `tensordock:*` config, then `TENSORDOCK_*` environment variables.
  */
 export async function getSecrets(args: GetSecretsArgs = {}): Promise<TensorDockSecretInfo[]> {
-  return lookup("tensordock.getSecrets", argsSchema, args, TENSORDOCK_CONFIG_KEYS, async ({ connection }) => {
-    const secrets = await clientFor(resolveConnection(connection)).list();
+  return lookup("tensordock.getSecrets", argsSchema, args, CONFIG_KEYS, async ({ connection }) => {
+    const secrets = await sessionOf(connection).client.list();
     return secrets.map((s) => ({ id: s.id, name: s.name, type: s.type ?? "" }));
   });
 }

@@ -26,7 +26,7 @@ const ALGORITHMS: Record<string, { minBits?: number }> = {
 /** What `check` learns from a valid public key. */
 export interface ParsedPublicKey {
   /** The normalized line: canonical algorithm and base64, one space, the comment (inner whitespace collapsed). */
-  line: string;
+  publicKey: string;
   /** The OpenSSH algorithm name, e.g. `ssh-ed25519`. */
   keyType: string;
   /** Key size in bits (256 for ed25519). */
@@ -118,7 +118,7 @@ export function parseOpenSshPublicKey(text: string, options: { policy?: boolean 
   // key.toString("ssh") writes the canonical base64 (and a placeholder comment when none): keep its first two parts.
   const [canonicalType = algorithm, canonicalData = data] = key.toString("ssh").split(" ");
   const parsed: ParsedPublicKey = {
-    line:
+    publicKey:
       comment === "" ? `${canonicalType} ${canonicalData}` : `${canonicalType} ${canonicalData} ${comment}`,
     keyType: canonicalType,
     keyBits: key.size,

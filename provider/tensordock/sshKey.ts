@@ -1,11 +1,12 @@
 /** The `tensordock.SshKey` resource: an OpenSSH public key stored as a TensorDock `SSHKEY` secret. */
 import * as pulumi from "@pulumi/pulumi";
-import type { TensorDockConnectionArgs } from "./args";
+import { registration } from "../kit/resourceClass";
+import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
 
 import provider = require("./sshKey.provider");
 
 /** Arguments of {@link SshKey}. Every change except `connection` replaces the key (the API has no update). */
-export interface SshKeyArgs {
+export interface SshKeyArgs extends TensorDockResourceArgs {
   /** The key's name in TensorDock: 1–255 characters, no control characters. */
   name: pulumi.Input<string>;
   /**
@@ -13,8 +14,6 @@ export interface SshKeyArgs {
    * ssh-rsa (2048 bits or more) or ecdsa-sha2-nistp256/384/521. Normalized to one canonical line.
    */
   publicKey: pulumi.Input<string>;
-  /** Overrides for this resource. @default stack config, then environment variables */
-  connection?: pulumi.Input<TensorDockConnectionArgs>;
 }
 
 /**
@@ -41,22 +40,11 @@ export class SshKey extends pulumi.dynamic.Resource {
 
   /** Declares an SSH key; see {@link SshKeyArgs}. */
   constructor(name: string, args: SshKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputOnly = ["fingerprint", "keyType", "keyBits", "comment"];
     super(
       provider,
       name,
-      {
-        // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
-        ...args,
-        name: args.name,
-        publicKey: args.publicKey,
-        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-        fingerprint: undefined,
-        keyType: undefined,
-        keyBits: undefined,
-        comment: undefined,
-        schemaVersion: undefined,
-      },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }),
+      ...registration(args, opts, { secret: ["connection"], outputOnly }),
       "tensordock",
       "SshKey",
     );

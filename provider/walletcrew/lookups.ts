@@ -5,8 +5,7 @@
  */
 import { z } from "zod";
 import { lookup, step } from "../kit";
-import { CONFIG_KEYS, clientFor } from "./connection";
-import { resolveTenant } from "./plan";
+import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
 import { connectionSchema } from "./schema";
 
 /** Connection settings of a lookup (plain values: a lookup runs before any output resolves). */
@@ -43,7 +42,7 @@ export async function getSecretKeys(args: GetSecretKeysArgs = {}): Promise<strin
             "WALLETCREW_TENANT_ID environment variable",
         );
       }
-      return step(`tenant ${tenant}`, () => clientFor(tenant, connection).list());
+      return step(`tenant ${tenant}`, () => sessionOf(tenant, connection).client.list());
     },
   );
 }

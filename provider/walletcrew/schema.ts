@@ -3,7 +3,7 @@
  * property's name), the outputs stored in state, and the upgrade of older output shapes.
  */
 import { z } from "zod";
-import { SCHEMA_VERSION, UNKNOWN } from "../kit";
+import { orUnknown, SCHEMA_VERSION, type UNKNOWN } from "../kit";
 
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -13,11 +13,6 @@ export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** The largest value the API stores, in UTF-8 bytes. */
 export const MAX_VALUE_BYTES = 64 * 1024;
-
-/** Accepts the engine's "not known until apply" sentinel in place of any input. */
-function orUnknown<T extends z.ZodType>(schema: T) {
-  return z.union([z.literal(UNKNOWN), schema]);
-}
 
 const key = z.string({ error: "key must be a string" }).regex(KEY_PATTERN, {
   error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
@@ -79,15 +74,23 @@ export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & 
 
 /** Outputs as stored in state: the checked inputs, plus what the API told us and the schema version. */
 export const outputsSchema = z.object({
+  /** The secret key. */
   key: z.string(),
+  /** The value (secret). */
   value: z.string(),
+  /** The tenant, resolved from the arg, connection, stack config or environment. */
   tenantId: z.string(),
+  /** Whether the create was allowed to take over an existing key. */
   adopt: z.boolean(),
+  /** End of validity, as given. */
   expiresOn: z.string().optional(),
+  /** Start of validity, as given. */
   notBefore: z.string().optional(),
+  /** The connection settings (secret). */
   connection: connectionSchema.optional(),
-  /** True when `expiresOn` had passed the last time the provider looked. */
+  /** True when `expiresOn` had passed the last time the provider looked (create, update or refresh). */
   expired: z.boolean(),
+  /** Version of the output shape. */
   schemaVersion: z.number(),
 });
 

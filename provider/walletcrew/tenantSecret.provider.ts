@@ -1,7 +1,8 @@
 /**
- * The dynamic provider of `walletcrew.TenantSecret`. This module's exports ARE the provider object: Pulumi
- * serializes it as a `require()` of this file, so it captures no credential, client or config; everything is
- * resolved at call time from the resource's `connection`, stack config or the environment.
+ * The dynamic provider of `walletcrew.TenantSecret`: what is true of a tenant secret, in the kit's terms (see
+ * provider/kit/resource). This file's `module.exports` is the provider object, so Pulumi serializes it as a
+ * `require()` of the installed package; every setting is resolved at call time from the resource's
+ * `connection`, stack config or the environment.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
@@ -12,21 +13,19 @@ import {
   TimeoutError,
 } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
+import { type CheckFailure, defineResource, oneAtATime, readCoalescer, UNKNOWN } from "../kit";
+import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
 import {
-  type ConfigureRequest,
-  compact,
-  oneAtATime,
-  readCoalescer,
-  recordConfig,
-  SCHEMA_VERSION,
-  step,
-} from "../kit";
-import { now } from "./clock";
-import { accountFor, CONFIG_KEYS, clientFor } from "./connection";
-import { checkInputs, diffOutputs } from "./plan";
-import { type Inputs, idOf, isPast, type Outputs, parseId, upgrade } from "./schema";
-
-const RESOURCE = "walletcrew:TenantSecret";
+  type Connection,
+  idOf,
+  type Inputs,
+  inputsSchema,
+  isPast,
+  type Outputs,
+  parseId,
+  sameInstant,
+  upgrade,
+} from "./schema";
 
 /**
  * Whether a failed PUT may still have stored the secret: a timeout, a reset after sending, or a 5xx. (The
@@ -38,39 +37,10 @@ function mayHaveLanded(error: unknown): boolean {
   return error instanceof ServerError || error instanceof ResponseValidationError;
 }
 
-/** The checked inputs stored in outputs (and returned as refreshed inputs). */
-function inputsOf(o: Outputs): Record<string, unknown> {
-  return compact({
-    key: o.key,
-    value: o.value,
-    tenantId: o.tenantId,
-    adopt: o.adopt,
-    expiresOn: o.expiresOn,
-    notBefore: o.notBefore,
-    connection: o.connection,
-  });
-}
-
-/** Outputs after a successful PUT of `args`. */
-function outputsOf(args: Inputs, at: number): Outputs {
-  return compact({
-    key: args.key,
-    value: args.value,
-    tenantId: args.tenantId,
-    adopt: args.adopt === true,
-    expiresOn: args.expiresOn,
-    notBefore: args.notBefore,
-    connection: args.connection as Outputs["connection"],
-    expired: isPast(args.expiresOn, at),
-    schemaVersion: SCHEMA_VERSION,
-  });
-}
-
 /**
  * Whether the tenant's key list names `key`, asked after a GET answered 404. The reads of one operation share
  * one list (a refresh of many deleted or expired secrets sends one, not one each); a key that list names
- * is checked again with a fresh list, since the GET has just said otherwise. A failed shared list, or
- * coalescing switched off, leaves the decision to the fresh list alone.
+ * is checked again with a fresh list, since the GET has just said otherwise.
  */
 async function listed(client: WalletCrewClient, account: string, key: string): Promise<boolean> {
   try {
@@ -88,38 +58,115 @@ function putBody(args: Inputs): PutSecret {
   return body;
 }
 
-const provider = {
-  /** Records the `walletcrew:*` stack config; never throws and captures nothing. */
-  async configure(req: ConfigureRequest): Promise<void> {
-    recordConfig(req, CONFIG_KEYS);
-  },
+/** One PUT (an upsert) of the value and validity; the tenant's snapshot is dropped after it. */
+async function put(args: Inputs): Promise<Omit<Outputs, "schemaVersion">> {
+  const { client, account } = sessionOf(args.tenantId, args.connection);
+  try {
+    await client.put(args.key, putBody(args));
+  } finally {
+    readCoalescer.invalidate(account);
+  }
+  return written(args);
+}
 
-  /** Validates and normalizes inputs without any network call; failures name the property. */
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkInputs(olds, news, now());
-  },
+/** Outputs after a successful PUT of `args`. */
+function written(args: Inputs): Omit<Outputs, "schemaVersion"> {
+  return {
+    ...args,
+    adopt: args.adopt === true,
+    connection: args.connection as Outputs["connection"],
+    expired: isPast(args.expiresOn, Date.now()),
+  };
+}
 
-  /** Diff is pure: a new key or tenant replaces (create before delete), anything else updates in place. */
-  async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return diffOutputs(upgrade(olds, id, now()), news as Inputs);
+/** A connection with no field set is no connection. */
+function normalized(c: Connection | typeof UNKNOWN | undefined): Connection | typeof UNKNOWN | undefined {
+  if (c === undefined || c === UNKNOWN) return c;
+  return Object.values(c).some((v) => v !== undefined) ? c : undefined;
+}
+
+/**
+ * Resolves the tenant, and refuses an `expiresOn` already in the past only when it is new or changed (or the
+ * secret itself is new): a secret that has expired since the last `up` must not make every later `up` fail.
+ */
+function refine(args: Record<string, unknown>, olds: Record<string, unknown>) {
+  const given = args as Omit<Inputs, "tenantId" | "adopt"> & { tenantId?: string; adopt?: boolean };
+  const failures: CheckFailure[] = [];
+  let tenantId: string | undefined;
+  try {
+    tenantId = resolveTenant(given.tenantId, given.connection);
+  } catch (error) {
+    // Present but empty (stack config "", WALLETCREW_TENANT_ID=): the message names where it came from.
+    failures.push({ property: "tenantId", reason: error instanceof Error ? error.message : "is unusable" });
+    tenantId = "";
+  }
+  if (tenantId === undefined) {
+    failures.push({
+      property: "tenantId",
+      reason:
+        "no tenant: set the tenantId argument, connection.tenantId, the walletcrew:tenantId stack config, " +
+        "or the WALLETCREW_TENANT_ID environment variable",
+    });
+  }
+  const known = (v: string | undefined): v is string => v !== undefined && v !== UNKNOWN;
+  const { notBefore, expiresOn } = given;
+  if (known(notBefore) && known(expiresOn) && Date.parse(notBefore) >= Date.parse(expiresOn)) {
+    failures.push({ property: "notBefore", reason: "notBefore must be before expiresOn" });
+  }
+  if (known(expiresOn) && isPast(expiresOn, Date.now())) {
+    const oldExpiry = typeof olds.expiresOn === "string" ? olds.expiresOn : undefined;
+    const sameSecret = olds.key === given.key && olds.tenantId === tenantId;
+    if (!sameSecret || !sameInstant(oldExpiry, expiresOn)) {
+      failures.push({
+        property: "expiresOn",
+        reason:
+          `expiresOn ${expiresOn} is already in the past: set a future date, or remove expiresOn ` +
+          "for a secret that never expires",
+      });
+    }
+  }
+  if (failures.length > 0 || tenantId === undefined) return { failures };
+  const connection = normalized(given.connection);
+  return { inputs: { ...given, tenantId, adopt: given.adopt ?? false, connection } as Inputs };
+}
+
+const sameTime = (a: unknown, b: unknown) => sameInstant(a as string | undefined, b as string | undefined);
+
+const provider = defineResource<Inputs, Outputs>({
+  type: "walletcrew:TenantSecret",
+  configKeys: CONFIG_KEYS,
+  inputs: inputsSchema,
+  outputOnly: ["expired"],
+  refine,
+  // A new key or tenant is another secret: replaced, creating first (it can never be the secret it replaces,
+  // so there is no moment without a secret). Value and validity are one PUT; a new connection (a rotated API
+  // key, a new base URL) only changes what state records for later refresh and destroy. `adopt` only matters
+  // when creating.
+  changes: {
+    key: "replace",
+    tenantId: "replace",
+    value: "update",
+    expiresOn: { change: "update", same: sameTime },
+    notBefore: { change: "update", same: sameTime },
+    connection: "update",
   },
+  upgrade: (props, id) => upgrade(props, id, Date.now()),
+  subject: (state, id) =>
+    state.tenantId !== undefined && state.key !== undefined ? idOf(state.tenantId, state.key) : `${id}`,
 
   /**
-   * A failed create leaves nothing behind. It refuses to overwrite a key the tenant already holds unless
-   * `adopt` is true, because PUT is an upsert and would silently take over a secret this stack never managed.
+   * Refuses to overwrite a key the tenant already holds unless `adopt` is true (PUT is an upsert and would
+   * silently take over a secret this stack never managed), or the secret is provably this one (same value).
    */
-  async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const args = inputs as Inputs;
+  async create(args) {
     const id = idOf(args.tenantId, args.key);
-    return step(`creating ${RESOURCE} ${id}`, async () => {
-      const account = accountFor(args.tenantId, args.connection);
-      // One create of a key at a time: two would both see it free, and both PUTs (an upsert) would "create" it.
-      return oneAtATime(`${account}\0${args.key}`, async () => {
-        const client = clientFor(args.tenantId, args.connection);
+    const { client, account } = sessionOf(args.tenantId, args.connection);
+    // One create of a key at a time: two would both see it free, and both PUTs would "create" it.
+    return oneAtATime(
+      `${account}\0${args.key}`,
+      async () => {
         // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
         const existed = (await client.list()).includes(args.key);
-        // Provably the one this create would make (the same value: an interrupted run, a lost state) is
-        // adopted: the PUT below writes the same value and the declared validity. Any other is refused.
         const same = existed && (await client.retrieve(args.key).catch(() => undefined)) === args.value;
         if (existed && !same && args.adopt !== true) {
           throw new Error(
@@ -130,80 +177,53 @@ const provider = {
           );
         }
         try {
-          await client.put(args.key, putBody(args));
+          return { id, outs: await put(args) };
         } catch (error) {
           // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
           if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
           throw error;
-        } finally {
-          readCoalescer.invalidate(account);
         }
-        return { id, outs: outputsOf(args, now()) };
-      });
-    });
+      },
+      `key ${args.key} in tenant ${args.tenantId}`,
+    );
   },
 
   /**
-   * Read returns an empty id when the remote secret is gone. A 404 for a secret that still exists (expired,
-   * or not valid yet) keeps it, with `expired` set from its stored `expiresOn`, so refresh never drops it and
-   * the next `up` never tries to create it again.
+   * A 404 for a secret that still exists (expired, or not valid yet) keeps it, with `expired` set from its
+   * stored `expiresOn`, so refresh never drops it and the next `up` never tries to create it again.
    */
-  async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-    return step(`reading ${RESOURCE} ${id}`, async () => {
-      if (parseId(id) === undefined) throw new Error("the id must have the form <tenantId>/<key>");
-      const at = now();
-      const old = upgrade(props, id, at);
-      const client = clientFor(old.tenantId, old.connection);
-      const account = accountFor(old.tenantId, old.connection);
-      let outs: Outputs;
-      try {
-        outs = { ...old, value: await client.retrieve(old.key), expired: false };
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-        const expired = isPast(old.expiresOn, at);
-        const notYetValid = old.notBefore !== undefined && !isPast(old.notBefore, at);
-        // Without a local reason for the 404, the key list (which keeps invalid secrets) tells gone from
-        // invalid, whatever the clocks of both sides say.
-        const exists = expired || notYetValid || (await listed(client, account, old.key));
-        if (!exists) return { id: "", props: {} };
-        if (props.value === undefined) {
-          throw new Error(
-            "the secret exists but is expired or not valid yet, so its value cannot be read to import it; " +
-              "declare it with adopt: true instead",
-          );
-        }
-        outs = { ...old, expired };
-      }
-      return { id, props: outs, inputs: inputsOf(outs) };
-    });
+  async read(id, stored, imported) {
+    if (parseId(id) === undefined) throw new Error("the id must have the form <tenantId>/<key>");
+    const { client, account } = sessionOf(stored.tenantId, stored.connection);
+    try {
+      return { ...stored, value: await client.retrieve(stored.key), expired: false };
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+    const at = Date.now();
+    const expired = isPast(stored.expiresOn, at);
+    const notYetValid = stored.notBefore !== undefined && !isPast(stored.notBefore, at);
+    // Without a local reason for the 404, the key list (which keeps invalid secrets) tells gone from invalid.
+    if (!(expired || notYetValid || (await listed(client, account, stored.key)))) return undefined;
+    if (imported) {
+      throw new Error(
+        "the secret exists but is expired or not valid yet, so its value cannot be read to import it; " +
+          "declare it with adopt: true instead",
+      );
+    }
+    return { ...stored, expired };
   },
 
-  /** Update is one PUT (an upsert) of the new value and validity; key and tenant never change here. */
-  async update(id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const args = news as Inputs;
-    return step(`updating ${RESOURCE} ${id}`, async () => {
-      try {
-        await clientFor(args.tenantId, args.connection).put(args.key, putBody(args));
-      } finally {
-        readCoalescer.invalidate(accountFor(args.tenantId, args.connection));
-      }
-      return { outs: outputsOf(args, now()) };
-    });
-  },
+  update: (_id, _stored, next) => put(next),
 
-  /** Delete treats 404 as done. */
-  async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    await step(`deleting ${RESOURCE} ${id}`, async () => {
-      const old = upgrade(props, id, now());
-      try {
-        await clientFor(old.tenantId, old.connection).delete(old.key);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      } finally {
-        readCoalescer.invalidate(accountFor(old.tenantId, old.connection));
-      }
-    });
+  async delete(_id, stored) {
+    const { client, account } = sessionOf(stored.tenantId, stored.connection);
+    try {
+      await client.delete(stored.key);
+    } finally {
+      readCoalescer.invalidate(account);
+    }
   },
-};
+}) satisfies pulumi.dynamic.ResourceProvider;
 
 export = provider;

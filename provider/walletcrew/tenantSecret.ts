@@ -1,7 +1,10 @@
 /** The `walletcrew.TenantSecret` resource: one secret of a The Wallet Crew tenant, addressed by key. */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
-import { claimIdentity, credentialDigest, scopeOf } from "../kit/claims";
+import { claimIdentity, connectionScope } from "../kit/claims";
+import { resourceClass } from "../kit/resourceClass";
+import { WALLETCREW_SETTINGS } from "./connection";
+import type { Outputs } from "./schema";
 
 import provider = require("./tenantSecret.provider");
 
@@ -15,15 +18,9 @@ export interface TenantSecretConnection {
   baseUrl?: pulumi.Input<string>;
 }
 
-/** The program's view of a setting: stack config, then the environment (the provider reads the same). */
-function programSetting(configKey: string, envVar: string): string | undefined {
-  const value = pulumi.runtime.getConfig(configKey) ?? process.env[envVar];
-  return value === undefined || value.trim() === "" ? undefined : value;
-}
-
 /**
- * Claims `key` in its tenant: the scope is the API host, a digest of the API key (never the key) and the
- * tenant, resolved as the provider resolves them.
+ * Claims `key` in its tenant (see provider/kit/claims): two TenantSecrets of the program with one key in one
+ * tenant, on one host and API key, fail naming both.
  */
 function claimKey(
   name: string,
@@ -31,29 +28,10 @@ function claimKey(
   tenantId: pulumi.Input<string> | undefined,
   connection: pulumi.Input<TenantSecretConnection> | undefined,
 ): pulumi.Output<string> {
-  // The API key becomes its digest here, before anything leaves the secret connection.
-  const fromConnection = scopeOf(connection, (c) =>
-    JSON.stringify([
-      c?.baseUrl,
-      c?.apiKey === undefined ? undefined : credentialDigest(c.apiKey),
-      c?.tenantId,
-    ]),
-  );
-  const scope = pulumi.unsecret(
-    pulumi.all([tenantId, fromConnection]).apply(([tenant, text]) => {
-      const [baseUrl, keyDigest, connectionTenant] = JSON.parse(text) as Array<string | null>;
-      const host = baseUrl ?? programSetting("walletcrew:baseUrl", "WALLETCREW_BASE_URL") ?? "default";
-      const credential =
-        keyDigest ?? credentialDigest(programSetting("walletcrew:apiKey", "WALLETCREW_API_KEY"));
-      const resolvedTenant =
-        tenant ?? connectionTenant ?? programSetting("walletcrew:tenantId", "WALLETCREW_TENANT_ID") ?? "";
-      return `${host.replace(/\/+$/, "")}|${credential}|${resolvedTenant}`;
-    }),
-  );
   const spec = {
     type: "walletcrew.TenantSecret",
     name,
-    scope,
+    scope: connectionScope(WALLETCREW_SETTINGS, connection, { tenantId }),
     rule: "a tenant holds one secret per key (a second PUT overwrites the first)",
   };
   return claimIdentity(spec, key, (k, s) => `key "${k}" in tenant ${s.slice(s.lastIndexOf("|") + 1)}`);
@@ -80,44 +58,14 @@ export interface TenantSecretArgs {
   connection?: pulumi.Input<TenantSecretConnection>;
 }
 
-/** A tenant secret of The Wallet Crew. Its id is `<tenantId>/<key>`. */
-export class TenantSecret extends pulumi.dynamic.Resource {
-  /** The secret key. */
-  declare public readonly key: pulumi.Output<string>;
-  /** The value (secret). */
-  declare public readonly value: pulumi.Output<string>;
-  /** End of validity, as given. */
-  declare public readonly expiresOn: pulumi.Output<string | undefined>;
-  /** Start of validity, as given. */
-  declare public readonly notBefore: pulumi.Output<string | undefined>;
-  /** The tenant, resolved from the arg, connection, stack config or environment. */
-  declare public readonly tenantId: pulumi.Output<string>;
-  /** Whether the create was allowed to take over an existing key. */
-  declare public readonly adopt: pulumi.Output<boolean>;
-  /** The connection settings (secret). */
-  declare public readonly connection: pulumi.Output<TenantSecretConnection | undefined>;
-  /** True when `expiresOn` had passed the last time the provider looked (create, update or refresh). */
-  declare public readonly expired: pulumi.Output<boolean>;
-  /** Version of the output shape. */
-  declare public readonly schemaVersion: pulumi.Output<number>;
-
-  /** Declares a tenant secret; `value` and `connection` are wrapped as secrets. */
-  constructor(name: string, args: TenantSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      // Every argument given reaches check, which names an unknown one (a typo from JavaScript or YAML config).
-      ...args,
-      // Two TenantSecrets of the program with one key in one tenant fail, naming both (see provider/kit/claims).
-      key: claimKey(name, args.key, args.tenantId, args.connection),
-      value: pulumi.secret(args.value),
-      expiresOn: args.expiresOn,
-      notBefore: args.notBefore,
-      tenantId: args.tenantId,
-      adopt: args.adopt,
-      connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-      expired: undefined,
-      schemaVersion: undefined,
-    };
-    const secrets: pulumi.CustomResourceOptions = { additionalSecretOutputs: ["value", "connection"] };
-    super(provider, name, props, pulumi.mergeOptions(opts, secrets), "walletcrew", "TenantSecret");
-  }
-}
+/**
+ * A tenant secret of The Wallet Crew. Its id is `<tenantId>/<key>`. Two TenantSecrets of one program with one
+ * key in one tenant fail, naming both, before anything is created (see provider/kit/claims).
+ */
+export class TenantSecret extends resourceClass<TenantSecretArgs, Outputs>({
+  provider,
+  type: "walletcrew:TenantSecret",
+  secrets: ["value", "connection"],
+  outputOnly: ["expired", "tenantId", "adopt", "expiresOn", "notBefore"],
+  claim: (name, args) => ({ key: claimKey(name, args.key, args.tenantId, args.connection) }),
+}) {}

@@ -54,6 +54,12 @@ export interface CreateAppOptions {
   clock?: (() => number) | undefined;
   /** Content type of error bodies. @default "application/json; charset=utf-8" */
   errorContentType?: string | undefined;
+  /**
+   * The HTTP status an error is answered with, given the status its body reports (an API that reports some
+   * failures inside an HTTP 200 maps those to 200). Requests the HTTP parser refused keep their status.
+   * @default the reported status
+   */
+  httpStatusOf?: ((status: number) => number) | undefined;
   /** Receives errors answered as 500 (whose details never reach the client). @default ignored */
   onInternalError?: ((error: unknown) => void) | undefined;
 }
@@ -116,7 +122,7 @@ export function createApp(options: CreateAppOptions): SandboxApp {
 
   const sendError = (reply: FastifyReply, status: number, message: string, fields?: ErrorFields) =>
     reply
-      .code(status)
+      .code(options.httpStatusOf?.(status) ?? status)
       .type(contentType)
       .send(errorBody(status, message, fields));
 
@@ -202,7 +208,9 @@ export function createApp(options: CreateAppOptions): SandboxApp {
     // Closing must not wait for idle keep-alive connections of clients under test.
     forceCloseConnections: true,
     // Keys of up to 128 characters travel in paths; longer ones deserve the emulator's own 4xx.
-    routerOptions: { maxParamLength: 1024 },
+    // A base URL written with its trailing slash (NetActuate's `.../api/`) and a path with its leading one
+    // meet as `//`: the emulators route it as one slash, as the vendors' web servers do.
+    routerOptions: { maxParamLength: 1024, ignoreDuplicateSlashes: true },
     // A URL fastify cannot route (bad percent-encoding, an overlong segment) is refused before any hook
     // runs, so it is logged and counted here.
     frameworkErrors: (error, request, reply) => {

@@ -1,7 +1,7 @@
 /**
  * The NetActuate Secret Manager emulator: a real HTTP server on loopback serving secret lists and values
- * under `/api/secrets`, every answer in the `{result, message, data, code, fields}` envelope, values sealed
- * at rest in `<dataDir>/netactuate.db` (or memory).
+ * under `/api/secrets`, every answer in the `{result, message, data, code, fields}` envelope (or, as a setting,
+ * one of the variants NetActuate's SDKs read), values sealed at rest in `<dataDir>/netactuate.db` (or memory).
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -13,21 +13,30 @@ import {
   type SandboxCommonOptions,
   type SandboxStats,
 } from "../core";
-import { failure } from "./envelope";
+import { envelopeWriter, type NetActuateEnvelope } from "./envelope";
 import { API_PREFIX, credentialOf, registerRoutes } from "./routes";
 import { type ListRecord, NetActuateStore, type ValueEntry } from "./store";
 
+export { NETACTUATE_ENVELOPES, type NetActuateEnvelope } from "./envelope";
 export type { ListRecord as NetActuateListEntry, ValueEntry as NetActuateValueEntry } from "./store";
 
 /** Options of {@link startNetActuateSandbox}. */
 export interface NetActuateSandboxOptions extends SandboxCommonOptions {
   /** API keys the emulator accepts. @default one random key, returned as `apiKey` */
   apiKeys?: string[];
+  /**
+   * The shape of every answer: the house envelope, or a variant NetActuate's SDKs read (`result`, `code`,
+   * `sparse`; see {@link NetActuateEnvelope}), so a client's tolerance is tested end to end.
+   * @default "house"
+   */
+  envelope?: NetActuateEnvelope;
+  /** Items per page of the `sparse` variant's paginated collections. @default 25 */
+  pageSize?: number;
 }
 
 /** A running NetActuate emulator. */
 export interface NetActuateSandbox {
-  /** `http://127.0.0.1:<port>/api`, the same form as the real `https://vapi2.netactuate.com/api`. */
+  /** `http://127.0.0.1:<port>/api/`, written as NetActuate's SDKs write `https://vapi2.netactuate.com/api/`. */
   baseUrl: string;
   /** The first accepted API key. */
   apiKey: string;
@@ -50,6 +59,11 @@ export async function startNetActuateSandbox(
   const apiKeys = options.apiKeys ?? [`na_${randomBytes(24).toString("base64url")}`];
   const apiKey = apiKeys[0];
   if (apiKey === undefined) throw new Error("startNetActuateSandbox: apiKeys must hold at least one key");
+  const pageSize = options.pageSize ?? 25;
+  if (!(Number.isInteger(pageSize) && pageSize >= 1)) {
+    throw new Error("startNetActuateSandbox: pageSize must be a whole number of at least 1");
+  }
+  const envelope = envelopeWriter(options.envelope ?? "house");
   const key = options.key ?? loadOrCreateKey(options.dataDir);
   const encrypted = openStore({
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
@@ -61,18 +75,19 @@ export async function startNetActuateSandbox(
     const faults = new FaultInjector();
     const app = createApp({
       name: "NetActuate",
-      errorBody: failure,
+      errorBody: envelope.error,
+      httpStatusOf: envelope.httpStatusOf,
       credentialOf,
       faults,
       log: options.log,
       rateLimit: options.rateLimit ?? false,
       clock: options.clock,
     });
-    registerRoutes(app, store, apiKeys);
+    registerRoutes(app, store, apiKeys, { envelope, pageSize });
     const listening = await listen(app, { host: options.host, port: options.port });
     let closed: Promise<void> | undefined;
     return {
-      baseUrl: `${listening.origin}${API_PREFIX}`,
+      baseUrl: `${listening.origin}${API_PREFIX}/`,
       apiKey,
       faults,
       stats: () => app.sandbox.stats(),

@@ -6,11 +6,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type SandboxApp, SandboxHttpError } from "../core";
-import { success } from "./envelope";
-import type { NetActuateStore } from "./store";
+import { type EnvelopeWriter, paginate } from "./envelope";
+import { MissingObjectError, type NetActuateStore } from "./store";
 import { createListBody, idOf, renameListBody, valueBody } from "./validate";
 
-/** Path prefix of the API; the base URL clients use ends with it. */
+/** Path prefix of the API; the base URL clients use is it with a trailing slash, as NetActuate writes it. */
 export const API_PREFIX = "/api";
 
 const LISTS = `${API_PREFIX}/secrets/lists`;
@@ -66,8 +66,21 @@ export function credentialOf(request: FastifyRequest): string | undefined {
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
+/** How the routes answer: the envelope variant, and the page size of paginated collections. */
+export interface AnswerStyle {
+  envelope: EnvelopeWriter;
+  /** Items per page when the variant paginates collections. */
+  pageSize: number;
+}
+
 /** Registers authentication, the JSON body parser and every route of the API on `app`. */
-export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys: readonly string[]): void {
+export function registerRoutes(
+  app: SandboxApp,
+  store: NetActuateStore,
+  apiKeys: readonly string[],
+  style: AnswerStyle,
+): void {
+  const { envelope } = style;
   // Digests of equal length make the comparison constant-time whatever the presented key's length.
   const accepted = apiKeys.map(digest);
   const authorized = (key: string | undefined) => {
@@ -126,10 +139,38 @@ export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys:
   });
 
   const params = (request: FastifyRequest) => request.params as Params;
-  /** Sends the answer unless a drop-after-commit fault takes the connection first. */
+  /**
+   * Runs `fn`; a missing list or value is answered the variant's way: a 422 naming the id field (`result`), an
+   * HTTP 200 without data for a read by id (`sparse`), else the 404 it is.
+   */
+  const orMissing = <T>(read: boolean, fn: () => T): T | null => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof MissingObjectError)) throw error;
+      if (envelope.variant === "result") {
+        const field = error.what === "list" ? "secret_list_id" : "secret_list_value_id";
+        const noun = error.what === "list" ? "secret list id" : "secret list value id";
+        throw new SandboxHttpError(422, "The given data was invalid.", {
+          [field]: [
+            `The ${noun} must be a valid ${error.what === "list" ? "secret list" : "secret list value"}.`,
+          ],
+        });
+      }
+      if (envelope.variant === "sparse" && read) return null;
+      throw error;
+    }
+  };
+  /** A collection: whole, or one Laravel page of it (`?page=N`) when the variant paginates. */
+  const collection = (request: FastifyRequest, items: unknown[], message: string) => {
+    if (envelope.variant !== "sparse") return envelope.read(items, message);
+    const page = Number((request.query as Record<string, unknown> | undefined)?.page ?? 1);
+    return envelope.read(paginate(items, Number.isSafeInteger(page) ? page : 1, style.pageSize), message);
+  };
+  /** Sends a write's answer unless a drop-after-commit fault takes the connection first. */
   const answer = (request: FastifyRequest, reply: FastifyReply, data: unknown, message: string) => {
     if (app.sandbox.afterCommit(request, reply)) return reply;
-    return reply.code(200).send(success(data, message));
+    return reply.code(200).send(envelope.write(data, message));
   };
 
   // Methods a path does not serve answer 405 with `Allow`, as a router that knows the path would.
@@ -158,7 +199,7 @@ export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys:
     });
   }
 
-  app.get(LISTS, async () => success(store.lists(), "Secret lists retrieved."));
+  app.get(LISTS, async (request) => collection(request, store.lists(), "Secret lists retrieved."));
 
   app.post(LISTS, async (request, reply) => {
     const { name } = createListBody(request.body);
@@ -166,50 +207,63 @@ export function registerRoutes(app: SandboxApp, store: NetActuateStore, apiKeys:
   });
 
   app.get(LIST, async (request) => {
-    const id = idOf(params(request).secretList, "list");
-    return success(store.list(id), "Secret list retrieved.");
+    const found = orMissing(true, () => store.list(idOf(params(request).secretList, "list")));
+    return envelope.read(found, "Secret list retrieved.");
   });
 
   app.post(LIST, async (request, reply) => {
-    const id = idOf(params(request).secretList, "list");
-    const { name } = renameListBody(request.body);
-    return answer(request, reply, store.renameList(id, name), "Secret list updated.");
+    const renamed = orMissing(false, () => {
+      const id = idOf(params(request).secretList, "list");
+      const { name } = renameListBody(request.body);
+      return store.renameList(id, name);
+    });
+    return answer(request, reply, renamed, "Secret list updated.");
   });
 
   app.delete(LIST, async (request, reply) => {
-    store.deleteList(idOf(params(request).secretList, "list"));
+    orMissing(false, () => store.deleteList(idOf(params(request).secretList, "list")));
     return answer(request, reply, null, "Secret list deleted.");
   });
 
-  app.get(ALL_VALUES, async () => success(store.allValues(), "Secret values retrieved."));
+  app.get(ALL_VALUES, async (request) => collection(request, store.allValues(), "Secret values retrieved."));
 
   app.get(VALUES, async (request) => {
-    const listId = idOf(params(request).secretList, "list");
-    return success(store.values(listId), "Secret values retrieved.");
+    const values = orMissing(false, () => store.values(idOf(params(request).secretList, "list")));
+    return collection(request, values ?? [], "Secret values retrieved.");
   });
 
   app.post(VALUES, async (request, reply) => {
-    const listId = idOf(params(request).secretList, "list");
-    const { key, value } = valueBody(request.body);
-    return answer(request, reply, store.createValue(listId, key, value), "Secret value created.");
+    const created = orMissing(false, () => {
+      const listId = idOf(params(request).secretList, "list");
+      const { key, value } = valueBody(request.body);
+      return store.createValue(listId, key, value);
+    });
+    return answer(request, reply, created, "Secret value created.");
   });
 
   app.get(VALUE, async (request) => {
-    const listId = idOf(params(request).secretList, "list");
-    const id = idOf(params(request).secretListValue, "value");
-    return success(store.value(listId, id), "Secret value retrieved.");
+    const found = orMissing(true, () => {
+      const listId = idOf(params(request).secretList, "list");
+      return store.value(listId, idOf(params(request).secretListValue, "value"));
+    });
+    return envelope.read(found, "Secret value retrieved.");
   });
 
   app.post(VALUE, async (request, reply) => {
-    const listId = idOf(params(request).secretList, "list");
-    const id = idOf(params(request).secretListValue, "value");
-    const { key, value } = valueBody(request.body);
-    return answer(request, reply, store.updateValue(listId, id, key, value), "Secret value updated.");
+    const updated = orMissing(false, () => {
+      const listId = idOf(params(request).secretList, "list");
+      const id = idOf(params(request).secretListValue, "value");
+      const { key, value } = valueBody(request.body);
+      return store.updateValue(listId, id, key, value);
+    });
+    return answer(request, reply, updated, "Secret value updated.");
   });
 
   app.delete(VALUE, async (request, reply) => {
-    const listId = idOf(params(request).secretList, "list");
-    store.deleteValue(listId, idOf(params(request).secretListValue, "value"));
+    orMissing(false, () => {
+      const listId = idOf(params(request).secretList, "list");
+      store.deleteValue(listId, idOf(params(request).secretListValue, "value"));
+    });
     return answer(request, reply, null, "Secret value deleted.");
   });
 }

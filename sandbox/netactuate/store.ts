@@ -51,14 +51,21 @@ CREATE INDEX IF NOT EXISTS secret_values_list ON secret_values(list_id);
 /** Additional data that binds a sealed value to its record: a value copied onto another row fails to open. */
 const aadOf = (id: number) => `netactuate/secret_values/${id}`;
 
+/** A 404 for a list or value that does not exist; the routes answer it in their envelope variant's way. */
+export class MissingObjectError extends SandboxHttpError {
+  constructor(readonly what: "list" | "value") {
+    super(404, what === "list" ? "Secret list could not be found." : "Secret list value could not be found.");
+  }
+}
+
 /** 404 for a list the account does not have (or an id that is not a number). */
-export function listNotFound(): SandboxHttpError {
-  return new SandboxHttpError(404, "Secret list could not be found.");
+export function listNotFound(): MissingObjectError {
+  return new MissingObjectError("list");
 }
 
 /** 404 for a value that does not exist in the given list. */
-export function valueNotFound(): SandboxHttpError {
-  return new SandboxHttpError(404, "Secret list value could not be found.");
+export function valueNotFound(): MissingObjectError {
+  return new MissingObjectError("value");
 }
 
 function invalid(fields: ErrorFields): SandboxHttpError {

@@ -5,8 +5,12 @@
 import { type ErrorFields, SandboxHttpError } from "../core";
 import { listNotFound, valueNotFound } from "./store";
 
-/** Secret keys: what `${{secret.KEY}}` can reference (house rule of the sandbox). */
-export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * Longest secret key, in characters. NetActuate publishes no key rule: its docs' own example key is `new key`
+ * (with a space) and none of its SDKs checks keys, so the sandbox refuses only what no key can be: blank
+ * keys, control characters, and keys over this length.
+ */
+export const MAX_KEY_LENGTH = 128;
 /** Largest value, in UTF-8 bytes. */
 export const MAX_VALUE_BYTES = 64 * 1024;
 /** Longest list name, in characters. */
@@ -86,11 +90,12 @@ export function valueBody(raw: unknown): { key: string; value: string } {
   if (key === undefined || key === null || key === "")
     fields.add("secret_key", "The secret key field is required.");
   else if (typeof key !== "string") fields.add("secret_key", "The secret key field must be a string.");
-  else if (!KEY_PATTERN.test(key)) {
-    fields.add(
-      "secret_key",
-      "The secret key field must be 1 to 128 letters, digits, underscores, dots or dashes.",
-    );
+  else if (BLANK.test(key)) fields.add("secret_key", "The secret key field must not be blank.");
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  else if (/[\u0000-\u001f\u007f]/.test(key)) {
+    fields.add("secret_key", "The secret key field must not contain control characters.");
+  } else if ([...key].length > MAX_KEY_LENGTH) {
+    fields.add("secret_key", `The secret key field must not be greater than ${MAX_KEY_LENGTH} characters.`);
   }
   const value = body.secret_value;
   if (value === undefined || value === null || value === "") {

@@ -51,8 +51,8 @@ export function isOpenSshPublicKey(value: string): boolean {
 }
 
 /**
- * Validates a create body. The seed dialect requires `data.attributes.secret_type`, the vendor dialect
- * `data.attributes.type`; the other spelling is accepted when present, and must then agree.
+ * Validates a create body. The type may be sent as `data.attributes.type` (the vendor docs, real clients)
+ * or `data.attributes.secret_type` (the seed OpenAPI) in either dialect; when both are sent they must agree.
  */
 export function validateCreate(body: unknown, dialect: TensorDockDialect): CreateValidation {
   const fields: ErrorFields = {};
@@ -83,17 +83,28 @@ export function validateCreate(body: unknown, dialect: TensorDockDialect): Creat
       add("data.attributes.name", "must not contain control characters");
   }
 
-  const required = dialect === "seed" ? "secret_type" : "type";
-  const other = dialect === "seed" ? "type" : "secret_type";
-  const primary = attributes[required];
-  const secondary = attributes[other];
+  // Real clients send either spelling (the community Terraform provider sends `type` only), so both dialects
+  // take either; the dialect only decides which one an error names when neither is there.
+  const named = dialect === "seed" ? "secret_type" : "type";
+  const given = { type: attributes.type, secret_type: attributes.secret_type };
   let type: SecretType | undefined;
-  if (!isSecretType(primary)) {
-    add(`data.attributes.${required}`, `is required and must be one of ${SECRET_TYPES.join(", ")}`);
-  } else if (secondary !== undefined && secondary !== primary) {
-    add(`data.attributes.${other}`, `must equal data.attributes.${required} when both are sent`);
+  if (given.type === undefined && given.secret_type === undefined) {
+    add(`data.attributes.${named}`, `is required and must be one of ${SECRET_TYPES.join(", ")}`);
   } else {
-    type = primary;
+    let valid = true;
+    for (const field of ["type", "secret_type"] as const) {
+      const sent = given[field];
+      if (sent !== undefined && !isSecretType(sent)) {
+        add(`data.attributes.${field}`, `must be one of ${SECRET_TYPES.join(", ")}`);
+        valid = false;
+      }
+    }
+    const { type: a, secret_type: b } = given;
+    if (isSecretType(a) && isSecretType(b) && a !== b) {
+      add("data.attributes.secret_type", "must equal data.attributes.type when both are sent");
+    } else if (valid) {
+      type = isSecretType(a) ? a : isSecretType(b) ? b : undefined;
+    }
   }
 
   if (typeof value !== "string") add("data.attributes.value", "is required and must be a string");

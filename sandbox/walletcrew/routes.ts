@@ -87,8 +87,10 @@ function parseBody(request: FastifyRequest): { value: string; expiresOn?: number
   for (const name of Object.keys(record)) {
     if (!BODY_FIELDS.has(name)) fields[name] = ["unknown field; the body has value, expiresOn and notBefore"];
   }
-  const value = record.value;
-  if (typeof value !== "string") fields.value = ["value is required and must be a string"];
+  // The seed marks `value` required and nullable, and PUT only ever stores what it is given: a null is
+  // stored as the empty value (GET then answers ""), not refused and not read as "delete" or "keep".
+  const value = record.value === null ? "" : record.value;
+  if (typeof value !== "string") fields.value = ["value is required and must be a string or null"];
   else if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
     fields.value = [`value must be at most ${MAX_VALUE_BYTES} bytes`];
   }

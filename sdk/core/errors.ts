@@ -79,6 +79,12 @@ export class BadRequestError extends SecretstackError {}
 export class AuthenticationError extends SecretstackError {}
 /** 403 (missing scope, other tenant) and 412 (contract or entitlement). */
 export class PermissionDeniedError extends SecretstackError {}
+/**
+ * 412: the account's contract or entitlement does not include what was asked (NetActuate answers it when a
+ * product such as Secret Manager is not part of the account's agreement). A `PermissionDeniedError`, so code
+ * that handles refusals in general keeps handling it; no retry or other credential changes the answer.
+ */
+export class EntitlementError extends PermissionDeniedError {}
 /** 404 and 410: the object does not exist. */
 export class NotFoundError extends SecretstackError {}
 /** 409: another object holds the name or key. */
@@ -136,6 +142,7 @@ for (const type of [
   BadRequestError,
   AuthenticationError,
   PermissionDeniedError,
+  EntitlementError,
   NotFoundError,
   ConflictError,
   RateLimitError,
@@ -193,8 +200,9 @@ export function errorFromStatus(status: number, context: ErrorContext): Secretst
     return new PermissionDeniedError(say(`the ${noun} may not do this`, todo), init);
   }
   if (status === 412) {
-    const what = "the account's contract or entitlement does not allow this";
-    return new PermissionDeniedError(say(what, "check the account with the provider"), init);
+    const what = "the account's contract or entitlement does not include this";
+    const todo = `ask ${context.api} to enable it for the account; no retry or other credential changes this answer`;
+    return new EntitlementError(say(what, todo), init);
   }
   if (status === 404 || status === 410) {
     return new NotFoundError(say("not found", "the object does not exist or was deleted"), init);

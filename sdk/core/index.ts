@@ -7,6 +7,7 @@ export {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  EntitlementError,
   type ErrorContext,
   type ErrorInit,
   errorFor,

@@ -1,36 +1,61 @@
 /**
- * The NetActuate Secret Manager client: secret lists and their values, each method one request through the
- * core. Responses are read out of the envelope leniently (numeric ids as numbers or strings); bodies are
- * sent as JSON by default. The API key travels as a Bearer header, or as `?key=` when asked; either way it
- * never appears in an error, an event or a reported URL.
+ * The NetActuate Secret Manager client: secret lists and their values. Requests are written as NetActuate's
+ * own SDKs write them (the key as `?key=`, form-encoded bodies; bearer and JSON on request); answers are
+ * read as those SDKs read them (every envelope member optional, failures inside HTTP 200, missing objects
+ * said four ways, Laravel paginators followed page by page). The key never appears in an error, an event
+ * or a reported URL.
  */
-import { HttpClient, pickTransportOptions, type RequestOptions, type TransportOptions } from "../core";
-import { describeNetActuateError, unwrapEnvelope } from "./envelope";
 import {
-  collectionOf,
+  HttpClient,
+  pickTransportOptions,
+  type RequestOptions,
+  ResponseValidationError,
+  type TransportOptions,
+} from "../core";
+import { describeNetActuateError, unwrapEnvelope, unwrapObject, unwrapWrite } from "./envelope";
+import {
   deletedSchema,
   type NetActuateSecretList,
   type NetActuateSecretValue,
+  type Page,
+  pageOf,
   secretListSchema,
   secretValueSchema,
 } from "./schemas";
 
-/** The production API. */
-export const NETACTUATE_DEFAULT_BASE_URL = "https://vapi2.netactuate.com/api";
+/** The production API, written as NetActuate's SDKs write it: with the trailing slash. */
+export const NETACTUATE_DEFAULT_BASE_URL = "https://vapi2.netactuate.com/api/";
+
+/** How the API key travels: `query` as `?key=<key>` (NetActuate's SDKs), `bearer` as `Authorization: Bearer` (the docs). */
+export type NetActuateAuthStyle = "query" | "bearer";
+/** How request bodies are encoded: `form` (NetActuate's SDKs) or `json` (the docs). */
+export type NetActuateBodyEncoding = "form" | "json";
+
+/** @see NetActuateClientOptions.auth */
+export const NETACTUATE_DEFAULT_AUTH_STYLE: NetActuateAuthStyle = "query";
+/** @see NetActuateClientOptions.bodyEncoding */
+export const NETACTUATE_DEFAULT_BODY_ENCODING: NetActuateBodyEncoding = "form";
+
+/** Pages of one collection read at most; a paginator that never ends is a broken answer, not a long list. */
+const MAX_PAGES = 1000;
 
 /**
  * Options of {@link NetActuateClient}. NetActuate documents no rate limit, so `rateLimit` defaults to none of
  * our own (the server's rate-limit headers are still honoured).
  */
 export interface NetActuateClientOptions extends TransportOptions {
-  /** Base URL including `/api`. @default "https://vapi2.netactuate.com/api" */
+  /** Base URL including `/api`, with or without the trailing slash. @default "https://vapi2.netactuate.com/api/" */
   baseUrl?: string;
   /** The account's API key (the account's IP allowlist must also admit the caller). */
   apiKey: string;
-  /** `bearer`: `Authorization: Bearer <key>` (the docs); `query`: `?key=<key>` (the vendor's SDKs). @default "bearer" */
-  auth?: "bearer" | "query";
-  /** How request bodies are encoded; the vendor's SDKs send forms. @default "json" */
-  bodyEncoding?: "json" | "form";
+  /**
+   * `query`: `?key=<key>`, as every NetActuate SDK sends it (what runs against the real API today); `bearer`:
+   * `Authorization: Bearer <key>`, as the docs show it.
+   * @default "query"
+   */
+  auth?: NetActuateAuthStyle;
+  /** How request bodies are encoded; NetActuate's SDKs send forms, the docs JSON. @default "form" */
+  bodyEncoding?: NetActuateBodyEncoding;
 }
 
 /** Fields of a value to create or update. */
@@ -83,86 +108,119 @@ export class NetActuateClient {
   };
 
   constructor(options: NetActuateClientOptions) {
-    this.bodyEncoding = options.bodyEncoding ?? "json";
+    this.bodyEncoding = options.bodyEncoding ?? NETACTUATE_DEFAULT_BODY_ENCODING;
     this.http = new HttpClient({
       ...pickTransportOptions(options),
       api: "NetActuate",
       baseUrl: options.baseUrl ?? NETACTUATE_DEFAULT_BASE_URL,
       auth:
-        options.auth === "query"
+        (options.auth ?? NETACTUATE_DEFAULT_AUTH_STYLE) === "query"
           ? { kind: "query", name: "key", value: options.apiKey }
           : { kind: "bearer", token: options.apiKey },
       credentialHint: { config: "netactuate:apiKey", env: "NETACTUATE_API_KEY" },
       describeError: describeNetActuateError,
     });
-    // Every answer comes in the envelope, so every request opens it.
-    const request = <T>(call: Omit<RequestOptions<T>, "unwrap">) =>
-      this.http.request({ ...call, unwrap: unwrapEnvelope });
+    const http = this.http;
+    type Call<T> = Omit<RequestOptions<T>, "unwrap" | "response">;
+    /** A read of one object: an answer without one is a 404. */
+    const one = <T>(call: Call<T>, response: RequestOptions<T>["response"]) =>
+      http.request({ ...call, response, unwrap: unwrapObject });
+    /** A write: an answer without an object resolves to `undefined`, and the method says what it made. */
+    const write = <T>(call: Call<T | undefined>, response: RequestOptions<T>["response"]) =>
+      http.request({ ...call, response: response.optional(), unwrap: unwrapWrite });
+    /** A whole collection: every page of a paginated answer, in order. */
+    const all = async <T>(call: Call<Page<T>>, page: RequestOptions<Page<T>>["response"]): Promise<T[]> => {
+      const items: T[] = [];
+      for (let next: number | undefined, read = 0; read < MAX_PAGES; read++) {
+        const answer = await http.request({
+          ...call,
+          ...(next !== undefined ? { query: { page: next } } : {}),
+          response: page,
+          unwrap: unwrapEnvelope,
+        });
+        items.push(...answer.items);
+        if (answer.lastPage <= answer.currentPage) return items;
+        next = answer.currentPage + 1;
+      }
+      throw new ResponseValidationError(
+        `unexpected response from NetActuate ${call.method} ${call.path}: more than ${MAX_PAGES} pages; report it`,
+        { api: "NetActuate", method: call.method, path: call.path, field: "data.last_page" },
+      );
+    };
     const body = (fields: Record<string, string>) => ({ body: fields, bodyEncoding: this.bodyEncoding });
     const valueBody = (f: NetActuateValueFields) => body({ secret_key: f.key, secret_value: f.value });
+    const lists = pageOf(secretListSchema);
+    const values = pageOf(secretValueSchema);
+    /** An object a write made but did not describe: found by what is unique in the account. */
+    const madeButUnsaid = (path: string): ResponseValidationError =>
+      new ResponseValidationError(
+        `unexpected response from NetActuate POST ${path}: it reported success without the object, and no such ` +
+          "object can be found; look it up before trying again",
+        { api: "NetActuate", method: "POST", path, field: "data" },
+      );
 
     this.lists = {
-      list: () => request({ method: "GET", path: LISTS, response: collectionOf(secretListSchema) }),
-      retrieve: (id) =>
-        request({ method: "GET", path: LIST, params: { secretList: id }, response: secretListSchema }),
-      create: (fields = {}) =>
-        request({
-          method: "POST",
-          path: LISTS,
-          ...(fields.name !== undefined ? body({ name: fields.name }) : {}),
-          response: secretListSchema,
-        }),
-      rename: (id, fields) =>
-        request({
-          method: "POST",
-          path: LIST,
-          params: { secretList: id },
-          ...body({ name: fields.name }),
-          response: secretListSchema,
-        }),
-      delete: (id) =>
-        request({ method: "DELETE", path: LIST, params: { secretList: id }, response: deletedSchema }),
+      list: () => all({ method: "GET", path: LISTS }, lists),
+      retrieve: (id) => one({ method: "GET", path: LIST, params: { secretList: id } }, secretListSchema),
+      create: async (fields = {}) => {
+        const made = await write(
+          { method: "POST", path: LISTS, ...(fields.name !== undefined ? body({ name: fields.name }) : {}) },
+          secretListSchema,
+        );
+        if (made !== undefined) return made;
+        // Names are unique in the account, so the list with the name is the one just made.
+        const found =
+          fields.name === undefined
+            ? undefined
+            : (await this.lists.list()).find((l) => l.name === fields.name);
+        if (found === undefined) throw madeButUnsaid(LISTS);
+        return found;
+      },
+      rename: async (id, fields) =>
+        (await write(
+          { method: "POST", path: LIST, params: { secretList: id }, ...body({ name: fields.name }) },
+          secretListSchema,
+        )) ?? { id, name: fields.name },
+      delete: async (id) => {
+        await write({ method: "DELETE", path: LIST, params: { secretList: id } }, deletedSchema);
+      },
     };
 
     this.values = {
-      listAll: () => request({ method: "GET", path: ALL_VALUES, response: collectionOf(secretValueSchema) }),
-      list: (listId) =>
-        request({
-          method: "GET",
-          path: VALUES,
-          params: { secretList: listId },
-          response: collectionOf(secretValueSchema),
-        }),
+      listAll: () => all({ method: "GET", path: ALL_VALUES }, values),
+      list: (listId) => all({ method: "GET", path: VALUES, params: { secretList: listId } }, values),
       retrieve: (listId, id) =>
-        request({
-          method: "GET",
-          path: VALUE,
-          params: { secretList: listId, secretListValue: id },
-          response: secretValueSchema,
-        }),
-      create: (listId, fields) =>
-        request({
-          method: "POST",
-          path: VALUES,
-          params: { secretList: listId },
-          ...valueBody(fields),
-          response: secretValueSchema,
-        }),
-      update: (listId, id, fields) =>
-        request({
-          method: "POST",
-          path: VALUE,
-          params: { secretList: listId, secretListValue: id },
-          ...valueBody(fields),
-          response: secretValueSchema,
-        }),
-      delete: (listId, id) =>
-        request({
-          method: "DELETE",
-          path: VALUE,
-          params: { secretList: listId, secretListValue: id },
-          response: deletedSchema,
-        }),
+        one(
+          { method: "GET", path: VALUE, params: { secretList: listId, secretListValue: id } },
+          secretValueSchema,
+        ),
+      create: async (listId, fields) => {
+        const made = await write(
+          { method: "POST", path: VALUES, params: { secretList: listId }, ...valueBody(fields) },
+          secretValueSchema,
+        );
+        if (made !== undefined) return made;
+        // Keys are unique in the account, so the value with the key in this list is the one just made.
+        const found = (await this.values.listAll()).find((v) => v.key === fields.key && v.listId === listId);
+        if (found === undefined) throw madeButUnsaid(VALUES);
+        return found;
+      },
+      update: async (listId, id, fields) =>
+        (await write(
+          {
+            method: "POST",
+            path: VALUE,
+            params: { secretList: listId, secretListValue: id },
+            ...valueBody(fields),
+          },
+          secretValueSchema,
+        )) ?? { id, listId, key: fields.key, value: fields.value },
+      delete: async (listId, id) => {
+        await write(
+          { method: "DELETE", path: VALUE, params: { secretList: listId, secretListValue: id } },
+          deletedSchema,
+        );
+      },
     };
   }
 }

@@ -15,16 +15,17 @@ export const numericId = z.union([
 ]);
 
 /**
- * The envelope around every response: `{result, message, data, code, fields}`. Only `data` matters on
- * success; `code`, `message` and `fields` describe failures.
+ * The envelope around every response: `{result, message, data, code, fields}`, every member optional (the
+ * vendor's own fixtures leave out `code`, `result` or `data`). Only `data` matters on success; `code`,
+ * `result`, `message` and `fields` describe failures.
  */
 export const envelopeSchema = z
   .object({
     result: z.string().nullish(),
     message: z.string().nullish(),
-    data: z.unknown(),
+    data: z.unknown().optional(),
     code: z.union([z.number(), z.string()]).nullish(),
-    fields: z.unknown(),
+    fields: z.unknown().optional(),
   })
   .loose();
 
@@ -63,22 +64,60 @@ export const secretValueSchema = z
 /** A secret value as the client returns it (camelCase; `value` is the plaintext). */
 export type NetActuateSecretValue = z.output<typeof secretValueSchema>;
 
+/** One page of a collection: its items, and which page of how many it is (1 of 1 when not paginated). */
+export interface Page<T> {
+  items: T[];
+  currentPage: number;
+  lastPage: number;
+}
+
+const pageNumber = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number),
+]);
+
+/** A Laravel paginator: `{current_page, last_page, data: [...]}`, as vAPI2 answers long lists. */
+const paginatorSchema = z
+  .object({ current_page: pageNumber, last_page: pageNumber.optional(), data: z.array(z.unknown()) })
+  .loose();
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
- * A collection as the API returns it: a bare array, or (tolerated) an object keyed by index, or null for
- * an empty account.
+ * A collection's `data` as the API (or the vendor SDKs' fixtures) may send it, reduced to one page: a bare
+ * array; null for an empty account; a Laravel paginator, bare or under `paginator`; or (tolerated) an
+ * object keyed by id.
  */
-export function collectionOf<T extends z.ZodType>(item: T) {
+function toPage(raw: unknown): unknown {
+  if (raw === null || raw === undefined) return { items: [], currentPage: 1, lastPage: 1 };
+  if (Array.isArray(raw)) return { items: raw, currentPage: 1, lastPage: 1 };
+  if (!isRecord(raw)) return raw;
+  for (const candidate of [raw.paginator, raw]) {
+    const paginator = paginatorSchema.safeParse(candidate);
+    if (paginator.success) {
+      const { current_page: currentPage, last_page: lastPage, data } = paginator.data;
+      return { items: data, currentPage, lastPage: Math.max(lastPage ?? currentPage, currentPage) };
+    }
+  }
+  return { items: Object.values(raw), currentPage: 1, lastPage: 1 };
+}
+
+/** A page of a collection; see {@link toPage} for the shapes it accepts. */
+export function pageOf<T extends z.ZodType>(item: T) {
   return z.preprocess(
-    (raw) =>
-      raw === null || raw === undefined
-        ? []
-        : Array.isArray(raw)
-          ? raw
-          : typeof raw === "object"
-            ? Object.values(raw)
-            : raw,
-    z.array(item),
+    toPage,
+    z.object({ items: z.array(item), currentPage: z.number().int(), lastPage: z.number().int() }),
   );
+}
+
+/** A whole collection in one answer (a single page); see {@link toPage}. */
+export function collectionOf<T extends z.ZodType>(item: T) {
+  return pageOf(item).transform((page) => page.items);
 }
 
 /** What delete endpoints answer in `data`: nothing we rely on. */

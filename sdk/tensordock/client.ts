@@ -7,6 +7,8 @@ import {
   HttpClient,
   pickTransportOptions,
   type RateLimitOptions,
+  realSleep,
+  type Sleep,
   type TransportOptions,
 } from "../core";
 import {
@@ -67,8 +69,11 @@ export function describeTensorDockError(_status: number, body: unknown): ErrorDe
 /** A client of one TensorDock organization. Each method is exactly one request (plus the core's retries). */
 export class TensorDockClient {
   private readonly http: HttpClient;
+  /** Waits the way this client's retries do (`options.sleep`, else a timer), for waits of a caller between its requests. */
+  readonly sleep: Sleep;
 
   constructor(options: TensorDockClientOptions) {
+    this.sleep = options.sleep ?? realSleep;
     this.http = new HttpClient({
       ...pickTransportOptions(options),
       api: "TensorDock",

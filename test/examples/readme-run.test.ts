@@ -4,7 +4,7 @@
  * a fresh file backend. Its install block is not run: programs here resolve the repository's node_modules.
  * One example at a time: each run starts a sandbox, the engine and the provider host.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,18 +17,15 @@ import {
   SANDBOX_CREDENTIAL,
   sectionsOf,
   shellBlockUnder,
-  writeSandboxBin,
 } from "../support/readme";
 
 const EXAMPLES_DIR = path.join(REPO_ROOT, "examples");
 const work = mkdtempSync(path.join(tmpdir(), "secretstack-example-readmes-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// `npx secretstack-sandbox` finds the built CLI as a globally installed bin: an install inside examples/
-// would write into the repository.
-const npmPrefix = path.join(work, "npm-prefix");
-mkdirSync(path.join(npmPrefix, "bin"), { recursive: true });
-writeSandboxBin(path.join(npmPrefix, "bin"));
+// No install inside examples/ (it would write into the repository): `npx secretstack-sandbox` finds the command
+// of the workspace package in the repository's node_modules/.bin, looking up from the example's directory, as
+// it does in a clone after `npm ci`.
 
 /** What a README run must show beyond "up, no change, destroy". */
 interface Expected {
@@ -106,7 +103,7 @@ describe.each(examples)("examples/%s/README.md", (name) => {
     const before = readdirSync(dir).sort();
     const run = await runShellBlock(block, {
       cwd: dir,
-      env: readmeEnv({ backendDir: path.join(work, name, "backend"), npmPrefix }),
+      env: readmeEnv({ backendDir: path.join(work, name, "backend") }),
     });
     expect({ code: run.code, output: run.code === 0 ? "" : run.output }).toEqual({ code: 0, output: "" });
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   BadRequestError,
+  EntitlementError,
   NotFoundError,
   PermissionDeniedError,
   type RequestEvent,
@@ -136,7 +137,7 @@ describe("NetActuateClient as a tolerant reader", () => {
     await expect(client().lists.delete(4)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it("maps 412 to PermissionDeniedError about the contract or entitlement", async () => {
+  it("maps 412 to EntitlementError, a PermissionDeniedError, about the contract or entitlement", async () => {
     answer = {
       status: 412,
       body: envelope(null, 412, { message: "Secret Manager is not enabled for this contract" }),
@@ -144,6 +145,7 @@ describe("NetActuateClient as a tolerant reader", () => {
     const error = await client()
       .lists.list()
       .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EntitlementError);
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect((error as Error).message).toMatch(/contract or entitlement/);
   });
@@ -164,14 +166,32 @@ describe("NetActuateClient as a tolerant reader", () => {
 });
 
 describe("NetActuateClient requests", () => {
-  it("sends the key as a Bearer header and the body as JSON by default", async () => {
+  it("sends the key as ?key= and the body as a form by default, as NetActuate's own SDKs do", async () => {
+    answer = {
+      status: 200,
+      body: envelope({ id: 1, secret_list_id: 2, secret_key: "K", secret_value: "v w&x" }),
+    };
+    const c = new NetActuateClient({ baseUrl, apiKey: KEY, retry: { maxAttempts: 1 } });
+    await c.values.update(2, 1, { key: "K", value: "v w&x" });
+    const request = seen[0];
+    expect(request?.method).toBe("POST");
+    expect(request?.url).toBe(`/api/secrets/lists/2/values/1?key=${KEY}`);
+    expect(request?.headers.authorization).toBeUndefined();
+    expect(request?.headers["content-type"]).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({
+      secret_key: "K",
+      secret_value: "v w&x",
+    });
+  });
+
+  it("sends the key as a Bearer header and the body as JSON when asked, as the docs show", async () => {
     answer = {
       status: 200,
       body: envelope({ id: 1, secret_list_id: 2, secret_key: "K", secret_value: "v" }),
     };
-    await client().values.update(2, 1, { key: "K", value: "v" });
+    const c = new NetActuateClient({ baseUrl, apiKey: KEY, auth: "bearer", bodyEncoding: "json" });
+    await c.values.update(2, 1, { key: "K", value: "v" });
     const request = seen[0];
-    expect(request?.method).toBe("POST");
     expect(request?.url).toBe("/api/secrets/lists/2/values/1");
     expect(request?.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(request?.headers["content-type"]).toMatch(/^application\/json/);
@@ -194,7 +214,13 @@ describe("NetActuateClient requests", () => {
 
   it("sends form bodies when asked", async () => {
     answer = { status: 200, body: envelope({ id: 3, name: "a b&c" }) };
-    const c = new NetActuateClient({ baseUrl, apiKey: KEY, bodyEncoding: "form", retry: { maxAttempts: 1 } });
+    const c = new NetActuateClient({
+      baseUrl,
+      apiKey: KEY,
+      auth: "bearer",
+      bodyEncoding: "form",
+      retry: { maxAttempts: 1 },
+    });
     await c.lists.rename(3, { name: "a b&c" });
     expect(seen[0]?.headers["content-type"]).toMatch(/^application\/x-www-form-urlencoded/);
     expect(new URLSearchParams(seen[0]?.body).get("name")).toBe("a b&c");

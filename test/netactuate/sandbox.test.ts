@@ -229,10 +229,11 @@ describe("NetActuate sandbox: values", () => {
   it("validates keys and values", async () => {
     const listId = await newList("validation");
     const post = (json: unknown) => call("POST", `/secrets/lists/${listId}/values`, { json });
-    expect((await post({ secret_key: "has space", secret_value: "v" })).body.fields).toHaveProperty(
-      "secret_key",
-    );
-    expect((await post({ secret_key: "K".repeat(129), secret_value: "v" })).status).toBe(422);
+    for (const bad of ["   ", "tab\there", "K".repeat(129)]) {
+      const refused = await post({ secret_key: bad, secret_value: "v" });
+      expect(refused.status, JSON.stringify(bad)).toBe(422);
+      expect(Object.keys(refused.body.fields as object)).toEqual(["secret_key"]);
+    }
     expect((await post({ secret_key: "EMPTY", secret_value: "" })).body.fields).toHaveProperty(
       "secret_value",
     );
@@ -242,6 +243,17 @@ describe("NetActuate sandbox: values", () => {
       secret_value: ["The secret value field must be a string."],
     });
     expect((await post({ secret_key: "a-B_c.9", secret_value: "ok" })).status).toBe(200);
+  });
+
+  it("accepts keys as the docs show them: the docs' own example `new key` has a space", async () => {
+    const listId = await newList("docs-keys");
+    for (const key of ["new key", "K".repeat(128), "ключ"]) {
+      const made = await call("POST", `/secrets/lists/${listId}/values`, {
+        json: { secret_key: key, secret_value: "new value" },
+      });
+      expect(made.status, key).toBe(200);
+      expect(made.body.data).toMatchObject({ secret_key: key, secret_value: "new value" });
+    }
   });
 
   it("answers a value looked up under another list with 404", async () => {

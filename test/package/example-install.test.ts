@@ -4,7 +4,8 @@
  * `## Install` block of examples/quickstart/README.md run verbatim with bash in that example's directory, then
  * the example deployed into the sandbox. The example depends on `file:../..`, which must resolve in the clone
  * and install a real copy of the built package (not a symlink), so each provider is stored as a small
- * `require()` of it.
+ * `require()` of it; the sandbox its README starts is a devDependency (`file:../../sandbox`), so a production
+ * install of the example holds no HTTP server.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -68,9 +69,12 @@ let preinstalled: string[];
 
 beforeAll(async () => {
   copyAsCloned(clone);
-  preinstalled = ["dist", "node_modules", path.join("examples", EXAMPLE, "node_modules")].filter((p) =>
-    existsSync(path.join(clone, p)),
-  );
+  preinstalled = [
+    "dist",
+    "node_modules",
+    path.join("sandbox", "dist"),
+    path.join("examples", EXAMPLE, "node_modules"),
+  ].filter((p) => existsSync(path.join(clone, p)));
   block = installBlock(readFileSync(path.join(exampleDir, "README.md"), "utf8"));
   install = await runProcess("bash", ["-e", "-c", block], {
     cwd: exampleDir,
@@ -107,7 +111,47 @@ describe(`the ${EXAMPLE} example's Install section, run in a fresh copy of the r
     expect(existsSync(path.join(installed, "dist", "index.d.ts"))).toBe(true);
     expect(existsSync(path.join(installed, "node_modules"))).toBe(false);
     expect(existsSync(path.join(installed, "test"))).toBe(false);
+    expect(existsSync(path.join(installed, "dist", "sandbox"))).toBe(false);
     expect(existsSync(path.join(exampleDir, "node_modules", "@pulumi", "pulumi", "package.json"))).toBe(true);
+  });
+
+  it("installs the sandbox as a real copy from ../../sandbox, a devDependency whose command runs", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(exampleDir, "package.json"), "utf8")) as {
+      devDependencies: Record<string, string>;
+    };
+    expect(manifest.devDependencies["secretstack-sandbox"]).toBe("file:../../sandbox");
+    const sandbox = path.join(exampleDir, "node_modules", "secretstack-sandbox");
+    expect(lstatSync(sandbox).isSymbolicLink()).toBe(false);
+    expect(existsSync(path.join(sandbox, "dist", "cli.js"))).toBe(true);
+    expect(existsSync(path.join(sandbox, "openapi", "tensordock.yaml"))).toBe(true);
+    const help = await runProcess(
+      path.join(exampleDir, "node_modules", ".bin", "secretstack-sandbox"),
+      ["--help"],
+      {
+        cwd: exampleDir,
+        env: userShellEnv(),
+      },
+    );
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: secretstack-sandbox/);
+  });
+
+  it("holds no HTTP server in its production tree, and fastify only through the sandbox", async () => {
+    const tree = async (...args: string[]) => {
+      const ls = await runProcess("npm", ["ls", "--all", "--parseable", ...args], {
+        cwd: exampleDir,
+        env: userShellEnv(),
+      });
+      expect(ls.code, ls.stderr).toBe(0);
+      return ls.stdout
+        .trim()
+        .split("\n")
+        .map((dir) => path.relative(exampleDir, dir));
+    };
+    const production = await tree("--omit=dev");
+    expect(production).toContain(path.join("node_modules", "pulumi-secretstack"));
+    expect(production.filter((dir) => /fastify|secretstack-sandbox/.test(dir))).toEqual([]);
+    expect(await tree()).toContain(path.join("node_modules", "fastify"));
   });
 });
 

@@ -2,9 +2,18 @@
  * The package as users install it: the tarball `npm pack` makes from the build, installed with
  * `@pulumi/pulumi` into a fresh program outside the repository, deployed into the sandbox through the engine.
  * Each provider must be serialized into state as a tiny `require()` of the installed package, holding nothing
- * secret.
+ * secret. The sandbox is a package of its own (test/package/sandbox-pack.test.ts): a stack that installs this
+ * one installs no HTTP server.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,12 +44,6 @@ const PROVIDERS = [
   "netactuate/secretList",
   "netactuate/secretValue",
 ];
-
-/** The sandbox's OpenAPI documents, as the repository has them. */
-const OPENAPI_DOCUMENTS = readdirSync(path.join(REPO_ROOT, "sandbox", "openapi"))
-  .filter((f) => f.endsWith(".yaml"))
-  .map((f) => `sandbox/openapi/${f}`)
-  .sort();
 
 /** One of each resource; values come from stack config, credentials and endpoints from the environment. */
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
@@ -111,12 +114,10 @@ function filesUnder(dir: string, prefix = ""): string[] {
 }
 
 describe("the published tarball", () => {
-  it("holds the build, package.json, README, CHANGELOG, LICENSE and the sandbox's OpenAPI documents, and nothing of tests, examples, fixtures, maps or dev tooling", () => {
+  it("holds the build, package.json, README, CHANGELOG and LICENSE, and nothing of the sandbox, tests, examples, fixtures, maps or dev tooling", () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const file of files)
-      expect(file).toMatch(
-        /^(dist\/.+\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE|sandbox\/openapi\/[a-z-]+\.yaml)$/,
-      );
+      expect(file).toMatch(/^(dist\/.+\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/);
     expect(files).toEqual(
       expect.arrayContaining([
         "package.json",
@@ -127,20 +128,17 @@ describe("the published tarball", () => {
         "dist/index.d.ts",
       ]),
     );
-    // Every OpenAPI document the README points to, and nothing else of sandbox/ but the build.
-    expect(files.filter((f) => f.startsWith("sandbox/"))).toEqual(OPENAPI_DOCUMENTS);
+    // The sandbox (its build, CLI and OpenAPI documents) ships in secretstack-sandbox, not here.
+    expect(files.filter((f) => /^(dist\/)?sandbox\//.test(f))).toEqual([]);
     expect(readFileSync(path.join(installed, "LICENSE"), "utf8")).toMatch(
       /^Copyright 2026 The secretstack authors\n\n\s+Apache License\n\s+Version 2\.0, January 2004\n/,
     );
-    expect(files).toContain("dist/sandbox/cli.js");
     for (const provider of PROVIDERS) expect(files).toContain(`dist/provider/${provider}.provider.js`);
     // The stand-in engine and npm start are tooling of this repository (harness/ and scripts/, built into
     // .build/), not of its users: the build holds the library's folders only.
     expect(files.filter((f) => /^dist\/(engine|harness|scripts|test|examples)\//.test(f))).toEqual([]);
     expect(
-      files.filter(
-        (f) => f.startsWith("dist/") && !/^dist\/(index\.(js|d\.ts)|(provider|sdk|sandbox)\/)/.test(f),
-      ),
+      files.filter((f) => f.startsWith("dist/") && !/^dist\/(index\.(js|d\.ts)|(provider|sdk)\/)/.test(f)),
     ).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|tests|examples|fixtures|__tests__)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
@@ -173,23 +171,47 @@ describe("the published tarball", () => {
     expect(lines.find((l) => l.startsWith("pulumi-secretstack "))).toMatch(
       / MissingCredentialError,ResourceError,SettingError,netactuate,tensordock,walletcrew$/,
     );
-    expect(lines.find((l) => l.startsWith("pulumi-secretstack/sandbox "))).toContain("startSandbox");
     expect(lines.find((l) => l.startsWith("pulumi-secretstack/providers/tensordock/sshKey "))).toMatch(
       /check,.*create,.*delete,.*diff/,
     );
   });
 
-  it("installs a working secretstack-sandbox command", async () => {
-    const bin = path.join(programDir, "node_modules", ".bin", "secretstack-sandbox");
-    const result = await runProcess(bin, ["--help"], {
-      cwd: programDir,
-      env: {
-        ...process.env,
-        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-      },
-    });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^usage: secretstack-sandbox/);
+  it("no longer offers the sandbox: no ./sandbox export, no secretstack-sandbox command", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")) as {
+      bin?: unknown;
+      exports: Record<string, unknown>;
+    };
+    expect(manifest.bin).toBe(undefined);
+    expect(Object.keys(manifest.exports)).not.toContain("./sandbox");
+    expect(existsSync(path.join(programDir, "node_modules", ".bin", "secretstack-sandbox"))).toBe(false);
+    const result = await runProcess(
+      process.execPath,
+      ["-e", 'try { require("pulumi-secretstack/sandbox") } catch (e) { process.stdout.write(e.code) }'],
+      { cwd: programDir },
+    );
+    expect(result.stdout).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  });
+
+  it("installs no HTTP server: fastify is no dependency of the package, nor in the program's production tree", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const declared = ["dependencies", "optionalDependencies", "peerDependencies"].flatMap((field) =>
+      Object.keys(manifest[field] ?? {}),
+    );
+    expect(declared).toContain("axios");
+    expect(declared.filter((name) => /fastify|secretstack-sandbox/.test(name))).toEqual([]);
+    // Every package a production install of the program holds: the library, @pulumi/pulumi and theirs.
+    const tree = await runNpm(["ls", "--omit=dev", "--all", "--parseable"], { cwd: programDir });
+    expect(tree.code, tree.stderr).toBe(0);
+    const packages = tree.stdout
+      .trim()
+      .split("\n")
+      .map((dir) => path.relative(programDir, dir));
+    expect(packages).toContain(path.join("node_modules", "pulumi-secretstack"));
+    expect(packages).toContain(path.join("node_modules", "axios"));
+    expect(packages.filter((dir) => /fastify|secretstack-sandbox/.test(dir))).toEqual([]);
   });
 
   it("passes publint", async () => {
@@ -209,9 +231,8 @@ describe("the published tarball", () => {
     // Grouped by kind (e.g. { NamedExports: [...] }) when there are any.
     expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
     const entrypoints = report.analysis.entrypoints;
-    expect(Object.keys(entrypoints)).toEqual(
-      expect.arrayContaining([".", "./tensordock", "./sdk", "./sandbox"]),
-    );
+    expect(Object.keys(entrypoints)).toEqual(expect.arrayContaining([".", "./tensordock", "./sdk"]));
+    expect(Object.keys(entrypoints)).not.toContain("./sandbox");
     for (const [name, entry] of Object.entries(entrypoints)) {
       if (name.includes("*") || name === "./package.json") continue;
       for (const mode of ["node10", "node16-cjs", "node16-esm", "bundler"]) {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../sandbox";
+import { startSandbox } from "../../sandbox/index";
 import { findLeak } from "../support/leaks";
 import { type Finished, REPO_ROOT, runNpm } from "../support/process";
 import { sandboxClients, sandboxContents } from "../support/sandbox";

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../sandbox";
+import { startSandbox } from "../../sandbox/index";
 import { findLeak, readTree } from "../support/leaks";
 import { bareEnv, type Finished, REPO_ROOT, runProcess } from "../support/process";
 import { sandboxClients, sandboxContents } from "../support/sandbox";

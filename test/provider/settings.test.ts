@@ -53,9 +53,19 @@ function caught(fn: () => unknown): Error {
   throw new Error("expected a throw");
 }
 
+/** A choice setting's values in turn (the last one again when it has fewer), given in upper case to show case is ignored. */
+const choice = (spec: SettingSpec, i: number) =>
+  spec.choices?.[Math.min(i, (spec.choices?.length ?? 1) - 1)] ?? "";
+
 describe.each(CASES)("$api $name", ({ api, spec }) => {
   const sample =
-    spec.kind === "url" ? "https://example.test/api/" : spec.kind === "rate" ? "42" : "sample-text";
+    spec.kind === "url"
+      ? "https://example.test/api/"
+      : spec.kind === "rate"
+        ? "42"
+        : spec.kind === "choice"
+          ? choice(spec, 0).toUpperCase()
+          : "sample-text";
 
   it("is an error naming the environment variable when it is set but empty or only spaces", () => {
     clear(spec);
@@ -88,18 +98,42 @@ describe.each(CASES)("$api $name", ({ api, spec }) => {
   it("takes connection over stack config over environment", () => {
     clear(spec);
     process.env[spec.envVar] =
-      spec.kind === "rate" ? "7" : spec.kind === "url" ? "https://env.test" : "from-env";
+      spec.kind === "rate"
+        ? "7"
+        : spec.kind === "url"
+          ? "https://env.test"
+          : spec.kind === "choice"
+            ? choice(spec, 1)
+            : "from-env";
     expect(readSetting(api, spec, undefined)).toBe(
-      spec.kind === "rate" ? 7 : spec.kind === "url" ? "https://env.test" : "from-env",
+      spec.kind === "rate"
+        ? 7
+        : spec.kind === "url"
+          ? "https://env.test"
+          : spec.kind === "choice"
+            ? choice(spec, 1)
+            : "from-env",
     );
     config({ [spec.configKey]: sample }, [spec.configKey]);
     const parsed = readSetting(api, spec, undefined);
     expect(parsed).toBe(
-      spec.kind === "rate" ? 42 : spec.kind === "url" ? "https://example.test/api" : sample,
+      spec.kind === "rate"
+        ? 42
+        : spec.kind === "url"
+          ? "https://example.test/api"
+          : spec.kind === "choice"
+            ? choice(spec, 0)
+            : sample,
     );
     if (spec.field !== undefined) {
       const fromConnection =
-        spec.kind === "url" ? "http://127.0.0.1:1/x" : spec.kind === "rate" ? "3" : "from-connection";
+        spec.kind === "url"
+          ? "http://127.0.0.1:1/x"
+          : spec.kind === "rate"
+            ? "3"
+            : spec.kind === "choice"
+              ? choice(spec, 1)
+              : "from-connection";
       expect(readSetting(api, spec, fromConnection)).toBe(fromConnection);
     }
   });
@@ -120,10 +154,15 @@ describe.each(CASES)("$api $name", ({ api, spec }) => {
     }
   });
 
-  if (spec.kind === "url" || spec.kind === "rate") {
+  if (spec.kind === "url" || spec.kind === "rate" || spec.kind === "choice") {
     it("refuses a value of the wrong kind, naming where it came from and never repeating it", () => {
       clear(spec);
-      const bad = spec.kind === "url" ? "ftp://user:pa55word@example.test" : "fast";
+      const bad =
+        spec.kind === "url"
+          ? "ftp://user:pa55word@example.test"
+          : spec.kind === "choice"
+            ? "sideways"
+            : "fast";
       process.env[spec.envVar] = bad;
       const error = caught(() => readSetting(api, spec, undefined));
       expect(error.message).toContain(`from environment variable ${spec.envVar} must be`);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { rateLimitOf, recordConfig, SettingError, SHARED_SETTINGS } from "../../provider/kit";
 import { CONFIG_KEYS as NETACTUATE_CONFIG_KEYS } from "../../provider/netactuate/connection";
-import { TENSORDOCK_CONFIG_KEYS } from "../../provider/tensordock/connection";
+import { CONFIG_KEYS as TENSORDOCK_CONFIG_KEYS } from "../../provider/tensordock/connection";
 import { CONFIG_KEYS as WALLETCREW_CONFIG_KEYS } from "../../provider/walletcrew/connection";
 
 const ENV = SHARED_SETTINGS.rateLimitRedisUrl.envVar;

@@ -6,7 +6,7 @@ import { Socket } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../provider/kit";
-import { type Sandbox, startSandbox } from "../../sandbox";
+import { type Sandbox, startSandbox } from "../../sandbox/index";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { WalletCrewClient } from "../../sdk/walletcrew";

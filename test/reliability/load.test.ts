@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import type { SandboxEndpoints } from "../../sandbox";
+import type { SandboxEndpoints } from "../../sandbox/index";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { WalletCrewClient } from "../../sdk/walletcrew";

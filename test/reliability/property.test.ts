@@ -22,9 +22,7 @@ import { InProcessStack, type Props, type ResourceState } from "../../harness/en
 import netactuateList from "../../provider/netactuate/secretList.provider";
 import netactuateValue from "../../provider/netactuate/secretValue.provider";
 import tensordockSecret from "../../provider/tensordock/genericSecret.provider";
-import { recoveryTiming } from "../../provider/tensordock/lifecycle";
 import tensordockKey from "../../provider/tensordock/sshKey.provider";
-import { setSleep } from "../../provider/walletcrew/clock";
 import walletcrewSecret from "../../provider/walletcrew/tenantSecret.provider";
 import type { FaultInjector } from "../../sandbox/core";
 import { recordFigure, runCount } from "../support/report";
@@ -63,6 +61,16 @@ vi.mock("../../sdk/netactuate", async (importOriginal) => {
     }
   }
   return { ...sdk, NetActuateClient };
+});
+
+vi.mock("../../sdk/walletcrew", async (importOriginal) => {
+  const sdk = await importOriginal<typeof import("../../sdk/walletcrew")>();
+  class WalletCrewClient extends sdk.WalletCrewClient {
+    constructor(options: ConstructorParameters<typeof sdk.WalletCrewClient>[0]) {
+      super({ ...options, clock: fake.clock, sleep: fake.sleep });
+    }
+  }
+  return { ...sdk, WalletCrewClient };
 });
 
 const SECTION = "Faults";
@@ -425,11 +433,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "secretstack-property-"));
   trio = await startTrio({ dataDir: dir });
   Object.assign(process.env, trio.env(), { TENSORDOCK_REQUESTS_PER_MINUTE: "off" });
-  recoveryTiming.sleep = fake.sleep;
-  setSleep(fake.sleep);
 });
 afterAll(async () => {
-  setSleep();
   await trio.close();
   rmSync(dir, { recursive: true, force: true });
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];

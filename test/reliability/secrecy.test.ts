@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { DeploymentError, readState, type Summary } from "../../harness/engine";
-import { type Sandbox, startSandbox } from "../../sandbox";
+import { type Sandbox, startSandbox } from "../../sandbox/index";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { WalletCrewClient } from "../../sdk/walletcrew";

@@ -16,6 +16,7 @@ import {
 } from "../support/reliabilityStack";
 import { recordFigure } from "../support/report";
 import { RESOURCE_TYPES, type ResourceType, URN_TYPE } from "../support/sandboxTrio";
+import { clockShiftedBy } from "../support/clockShift";
 
 const SECTION = "State safety";
 const HOUR = 3_600_000;
@@ -185,7 +186,7 @@ describe("a Wallet Crew secret past its expiry", () => {
     ],
   };
   // The provider host's clock, two hours on, like the sandbox's.
-  const later = { env: { SECRETSTACK_TEST_CLOCK_OFFSET_MS: String(2 * HOUR) } };
+  const later = { env: clockShiftedBy(2 * HOUR) };
 
   beforeAll(async () => {
     stack = await ReliabilityStack.start({ walletCrewClock: () => sandboxNow });

@@ -1,6 +1,6 @@
 /**
- * The `secretstack-sandbox` command as users run it: the built dist/sandbox/cli.js in its own Node process,
- * talked to over loopback with the sdk clients.
+ * The `secretstack-sandbox` command as users run it: the built sandbox/dist/cli.js (the bin of the package
+ * secretstack-sandbox) in its own Node process, talked to over loopback with the sdk clients.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseEnv } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { SandboxEndpoints } from "../../sandbox";
+import type { SandboxEndpoints } from "../../sandbox/index";
 import { NetActuateClient } from "../../sdk";
 import { CliRun, SANDBOX_CLI } from "../support/cliSandbox";
 import { canary, findLeak, readTree } from "../support/leaks";
@@ -70,7 +70,7 @@ describe("secretstack-sandbox", () => {
     expect(Object.keys(endpoints.netactuate).sort()).toEqual(["apiKey", "baseUrl"]);
     expect(endpoints.tensordock.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v2$/);
     expect(endpoints.walletcrew.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(endpoints.netactuate.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+    expect(endpoints.netactuate.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
     for (const credential of [
       endpoints.tensordock.apiToken,
       endpoints.walletcrew.apiKey,

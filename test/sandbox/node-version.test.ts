@@ -16,6 +16,9 @@ const PACKAGE = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "u
   engines: { node: string };
   devDependencies: Record<string, string>;
 };
+const SANDBOX_PACKAGE = JSON.parse(readFileSync(path.join(REPO_ROOT, "sandbox", "package.json"), "utf8")) as {
+  engines: { node: string };
+};
 const FLOOR_NODE = path.join(REPO_ROOT, "node_modules", "node-floor", "bin", "node");
 const OLD_NODE = path.join(REPO_ROOT, "node_modules", "node-before-floor", "bin", "node");
 const OLD_VERSION = "22.12.0";
@@ -34,8 +37,9 @@ function runWith(node: string, args: string[]) {
 }
 
 describe("the Node.js floor", () => {
-  it("is what engines.node admits, and what the pinned binaries are", async () => {
+  it("is what engines.node of both packages admits, and what the pinned binaries are", async () => {
     expect(PACKAGE.engines.node).toBe(`>=${MIN_NODE_VERSION}`);
+    expect(SANDBOX_PACKAGE.engines.node).toBe(`>=${MIN_NODE_VERSION}`);
     expect(PACKAGE.devDependencies["node-floor"]).toBe(`npm:node@${MIN_NODE_VERSION}`);
     expect(PACKAGE.devDependencies["node-before-floor"]).toBe(`npm:node@${OLD_VERSION}`);
     expect((await runWith(FLOOR_NODE, ["--version"])).stdout.trim()).toBe(`v${MIN_NODE_VERSION}`);
@@ -76,7 +80,7 @@ describe("the sandbox on the oldest Node.js it supports", () => {
   it("silences only the SQLite warning: this Node.js prints it otherwise, and other warnings still print", async () => {
     const plain = await runWith(FLOOR_NODE, ["-e", "require('node:sqlite')"]);
     expect(plain.stderr).toMatch(/ExperimentalWarning: SQLite is an experimental feature/);
-    const runtime = path.join(REPO_ROOT, "dist", "sandbox", "core", "runtime.js");
+    const runtime = path.join(REPO_ROOT, "sandbox", "dist", "core", "runtime.js");
     const loaded = await runWith(FLOOR_NODE, [
       "-e",
       `require(${JSON.stringify(runtime)}).loadSqlite();
@@ -99,7 +103,7 @@ describe(`the sandbox on Node.js ${OLD_VERSION}`, () => {
   });
 
   it("startSandbox rejects with that line, and importing the sandbox works", async () => {
-    const sandbox = path.join(REPO_ROOT, "dist", "sandbox", "index.js");
+    const sandbox = path.join(REPO_ROOT, "sandbox", "dist", "index.js");
     const result = await runWith(OLD_NODE, [
       "-e",
       `require(${JSON.stringify(sandbox)}).startSandbox().then(

@@ -258,7 +258,8 @@ function walletcrewRows(c: TableContext["walletcrew"]): Row[] {
     ),
     put("PUT value of 64 KiB + 1 byte", value({ value: "x".repeat(64 * 1024 + 1) }), 400, "size"),
     put("PUT value as a number", value({ value: 5 }), 400),
-    put("PUT value null", value({ value: null }), 400),
+    // A null value is not in this table: the seed marks value nullable, and the sandbox stores it as "".
+    put("PUT value as an array", value({ value: ["x"] }), 400),
     put("PUT without value", value({ expiresOn: "2030-01-01T00:00:00Z" }), 400),
     put("PUT body as an array", "[]", 400),
     put("PUT body null", "null", 400),
@@ -414,11 +415,12 @@ function netactuateRows(c: TableContext["netactuate"]): Row[] {
       request: { method: "GET", path: `${lists}/${encode("\u0661")}`, headers: auth },
       status: 404,
     },
-    badKey("a/b", "with a slash"),
+    // Keys are taken as the docs show them (`new key`): only blank keys, control characters and length refuse.
+    badKey("   ", "blank"),
     badKey("a\u0000b", "with NUL"),
     badKey("a\r\nb", "with CR/LF"),
-    badKey("K\u0415Y", "with a Cyrillic look-alike"),
-    badKey("${{secret.X}}", "holding a reference"),
+    badKey("a\tb", "with a tab"),
+    badKey("a\u007fb", "with DEL"),
     badKey("", "empty"),
     badKey("K".repeat(129), "of 129 characters"),
     post(

@@ -1,16 +1,16 @@
 /**
- * The built sandbox CLI (dist/sandbox/cli.js) as a child process of a test: started on a data directory,
+ * The built sandbox CLI (sandbox/dist/cli.js) as a child process of a test: started on a data directory,
  * ready once it prints its endpoints, and stopped by signal (SIGKILL included) by its own pid only.
  * {@link CliRun} is the same process with everything it wrote, for tests of the CLI itself.
  */
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
-import type { SandboxEndpoints } from "../../sandbox";
+import type { SandboxEndpoints } from "../../sandbox/index";
 import { REPO_ROOT } from "./process";
 
-/** The CLI users run, as built by `npm run build` (which `npm test` runs first). */
-export const SANDBOX_CLI = path.join(REPO_ROOT, "dist", "sandbox", "cli.js");
+/** The CLI users run (the `secretstack-sandbox` bin), as built by `npm run build` (which `npm test` runs first). */
+export const SANDBOX_CLI = path.join(REPO_ROOT, "sandbox", "dist", "cli.js");
 
 /** A running CLI sandbox. */
 export interface CliSandbox {
@@ -23,7 +23,7 @@ export interface CliSandbox {
 }
 
 /**
- * Starts `node dist/sandbox/cli.js ...args` with `env` added, and resolves once it prints its endpoints.
+ * Starts `node sandbox/dist/cli.js ...args` with `env` added, and resolves once it prints its endpoints.
  * `node` is this test's Node unless given (e.g. a pinned older release).
  */
 export function startCliSandbox(
@@ -31,7 +31,19 @@ export function startCliSandbox(
   env: Record<string, string>,
   node: string = process.execPath,
 ): Promise<CliSandbox> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(node, [SANDBOX_CLI, ...args], {
+  return startSandboxCommand(node, [SANDBOX_CLI, ...args], env);
+}
+
+/**
+ * Starts `command ...args` (e.g. an installed `node_modules/.bin/secretstack-sandbox`) with `env` added, and
+ * resolves once it prints its endpoints.
+ */
+export function startSandboxCommand(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<CliSandbox> {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -78,7 +90,7 @@ export class CliRun {
   /** The first stdout line, parsed; rejects if the process exits before printing one. */
   readonly ready: Promise<SandboxEndpoints>;
 
-  /** Starts `node dist/sandbox/cli.js ...args`; SECRETSTACK_SANDBOX_KEY is passed only when `env` has it. */
+  /** Starts `node sandbox/dist/cli.js ...args`; SECRETSTACK_SANDBOX_KEY is passed only when `env` has it. */
   constructor(args: string[], env: Record<string, string> = {}) {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     if (!("SECRETSTACK_SANDBOX_KEY" in env)) delete childEnv.SECRETSTACK_SANDBOX_KEY;

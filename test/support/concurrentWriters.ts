@@ -4,7 +4,7 @@
  * to a shared key leave the last value of one writer, and a contested create or delete has exactly one winner.
  */
 
-import type { Sandbox } from "../../sandbox";
+import type { Sandbox } from "../../sandbox/index";
 import { NotFoundError, SecretstackError } from "../../sdk/core";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { TensorDockClient } from "../../sdk/tensordock";

@@ -17,7 +17,7 @@ export const UNIT: readonly string[] = [
   "test/engine/plan.test.ts",
   "test/tensordock/{check,client,openapi,provider,sandbox}.test.ts",
   "test/walletcrew/{client,openapi,plan,provider,sandbox,types}.test.ts",
-  "test/netactuate/{check-diff,client,client-stub,key-registry,openapi,provider,sandbox}.test.ts",
+  "test/netactuate/{check-diff,client,client-stub,envelope-variants,envelopes,key-registry,openapi,provider,sandbox}.test.ts",
   "test/performance/walletcrew-reads.test.ts",
   "test/reliability/{bad-input,faults,property}.test.ts",
   "test/mistakes/concurrent-creates.test.ts",
@@ -25,18 +25,20 @@ export const UNIT: readonly string[] = [
 
 /**
  * Everything that drives real processes: the provider host and the stand-in engine, the harness's `pulumi`,
- * npm start, the sandbox CLI, npm pack and install, README blocks in bash, Schemathesis.
+ * npm start, the sandbox CLI, npm pack and install, README blocks in bash, Schemathesis, and the vendors' own
+ * code (NetActuate's Python SDK, installed from PyPI into a project-local virtualenv).
  */
 export const E2E: readonly string[] = [
   "test/engine/{host,lifecycle,safety}.test.ts",
   "test/tensordock/{engine,wait-notice}.test.ts",
   "test/walletcrew/{engine,rotation}.test.ts",
-  "test/netactuate/{engine,cloud-init}.test.ts",
+  "test/netactuate/{engine,cloud-init,transport-styles}.test.ts",
   "test/examples/*.test.ts",
   "test/mistakes/{unknown-arguments,duplicates,adoption,cross-stack,empty-settings}.test.ts",
   "test/package/*.test.ts",
   "test/readme/*.test.ts",
   "test/sandbox/{cli,node-version}.test.ts",
+  "test/vendor/*.test.ts",
   "test/performance/coalesce.test.ts",
   "test/reliability/{load,schemathesis,secrecy,shared-rate-limit,state-failures,state-safety,state-upgrade}.test.ts",
 ];

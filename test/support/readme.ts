@@ -4,10 +4,9 @@
  * process group of its own, so whatever it leaves running is found by its group (and then ended).
  */
 import { spawn } from "node:child_process";
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "./process";
-import { SANDBOX_CLI } from "./cliSandbox";
 
 /** The directory of the CLI-shaped `pulumi` for tests (see its cli.cjs). */
 export const TEST_PULUMI_DIR = path.join(REPO_ROOT, "harness", "pulumi-cli");
@@ -29,14 +28,15 @@ export function shellBlockUnder(markdown: string, title: string): string | undef
   return section === undefined ? undefined : /^```sh\n([\s\S]*?)^```$/m.exec(section)?.[1];
 }
 
+/** The command of the package secretstack-sandbox, which loads the built CLI. */
+export const SANDBOX_BIN = path.join(REPO_ROOT, "sandbox", "bin", "secretstack-sandbox.js");
+
 /**
- * Writes `dir/secretstack-sandbox`, which runs the built CLI, as `npm install` links a package's bin (npx
- * finds it in `node_modules/.bin` of the project, or in `<prefix>/bin` of `npm_config_prefix`).
+ * Links `dir/secretstack-sandbox` to the sandbox's command, as `npm install` links a package's bin (npx finds it
+ * in `node_modules/.bin` of the project).
  */
 export function writeSandboxBin(dir: string): void {
-  const file = path.join(dir, "secretstack-sandbox");
-  writeFileSync(file, `#!/bin/sh\nexec node ${JSON.stringify(SANDBOX_CLI)} "$@"\n`);
-  chmodSync(file, 0o755);
+  symlinkSync(SANDBOX_BIN, path.join(dir, "secretstack-sandbox"));
 }
 
 /** Variables a developer's shell may hold that would change what a README block does. */
@@ -47,7 +47,7 @@ const OUTSIDE = /^(npm_|PULUMI_|TENSORDOCK_|WALLETCREW_|NETACTUATE_|ROTATION_|SE
  * `backendDir`, and npx kept offline, so it runs the sandbox installed for the test or fails (it never
  * downloads a package of that name).
  */
-export function readmeEnv(options: { backendDir: string; npmPrefix?: string }): NodeJS.ProcessEnv {
+export function readmeEnv(options: { backendDir: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!OUTSIDE.test(name)) env[name] = value;
   return {
@@ -62,7 +62,6 @@ export function readmeEnv(options: { backendDir: string; npmPrefix?: string }): 
     PULUMI_CONFIG_PASSPHRASE: "readme-test-passphrase",
     npm_config_offline: "true",
     npm_config_update_notifier: "false",
-    ...(options.npmPrefix !== undefined ? { npm_config_prefix: options.npmPrefix } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import {
   type SandboxEndpoints,
   type SandboxOptions,
   startSandbox,
-} from "../../sandbox";
+} from "../../sandbox/index";
 import { NetActuateClient, TensorDockClient, WalletCrewClient } from "../../sdk";
 import { canary } from "./leaks";
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { SCHEMA_VERSION, UNKNOWN } from "../../provider/kit";
+import { UNKNOWN } from "../../provider/kit";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
 import { parseOpenSshPublicKey } from "../../provider/tensordock/publicKey";
 import sshKey from "../../provider/tensordock/sshKey.provider";
-import { upgradeGenericSecret, upgradeSshKey } from "../../provider/tensordock/state";
 import { privateKeyText, publicKeyLine } from "./helpers";
 
 const PROVIDER = { __provider: "exports.handler = ...serialized..." };
@@ -215,32 +214,30 @@ describe("diff", () => {
 });
 
 describe("state upgrades", () => {
-  it("reads version-0 SshKey state (no schemaVersion, no derived fields) into the current shape", () => {
+  it("reads a version-0 SshKey key in any spelling as its normalized line", async () => {
     const key = publicKeyLine("ed25519", "old@state");
-    const upgraded = upgradeSshKey({ name: "k", publicKey: key, connection: { baseUrl: "http://x" } });
-    expect(upgraded).toEqual({
+    const [type, data] = key.split(" ");
+    const spaced = {
       name: "k",
-      publicKey: key,
-      keyType: "ssh-ed25519",
-      keyBits: 256,
-      fingerprint: expect.stringMatching(/^SHA256:/),
-      comment: "old@state",
+      publicKey: `  ${type}   ${data}   old@state  `,
       connection: { baseUrl: "http://x" },
-      schemaVersion: SCHEMA_VERSION,
-    });
+    };
+    expect(
+      await sshKey.diff("id", spaced, { name: "k", publicKey: key, connection: { baseUrl: "http://x" } }),
+    ).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
-  it("reads version-0 GenericSecret state, defaulting its type, and ignores malformed fields", () => {
-    expect(upgradeGenericSecret({ name: "n", value: "v" })).toEqual({
-      name: "n",
-      value: "v",
-      secretType: "GENERIC",
-      schemaVersion: SCHEMA_VERSION,
-    });
-    expect(upgradeGenericSecret({ name: 3, secretType: "BOGUS", connection: "x" })).toEqual({
-      secretType: "GENERIC",
-      schemaVersion: SCHEMA_VERSION,
-    });
+  it("reads version-0 GenericSecret state defaulting its type, and malformed fields as absent", async () => {
+    const news = { name: "n", value: "v", secretType: "GENERIC" };
+    expect((await genericSecret.diff("id", { name: "n", value: "v" }, news)).changes).toBe(false);
+    // Only the name is missing: the type defaults to GENERIC, the value reads as unknown (recorded, not
+    // replaced) and the connection as none.
+    expect(
+      await genericSecret.diff("id", { name: 3, value: 5, secretType: "BOGUS", connection: "x" }, news),
+    ).toEqual({ changes: true, replaces: ["name"], deleteBeforeReplace: false });
+    expect(
+      (await genericSecret.diff("id", { name: "n", value: "v", secretType: "SECRET" }, news)).replaces,
+    ).toEqual(["secretType"]);
   });
 
   it("diffs old version-0 state against new inputs without a spurious replacement", async () => {

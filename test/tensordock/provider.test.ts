@@ -1,17 +1,28 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountKey, readCoalescer, SCHEMA_VERSION } from "../../provider/kit";
-import { remote } from "../../provider/tensordock/common";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
-import { failAfterCreate, recoveryTiming } from "../../provider/tensordock/lifecycle";
 import { getSecrets } from "../../provider/tensordock/lookups";
 import sshKey from "../../provider/tensordock/sshKey.provider";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { canary, findLeak, publicKeyLine } from "./helpers";
 
+// Every client the providers make records its waits instead of sleeping them (through the seam a user has: the
+// client's sleep option), so the second look 2 s after an unknown outcome costs no time and is seen.
+const waits = vi.hoisted((): number[] => []);
+vi.mock("../../sdk/tensordock", async (importOriginal) => {
+  const sdk = await importOriginal<typeof import("../../sdk/tensordock")>();
+  const sleep = async (ms: number) => void waits.push(ms);
+  class TensorDockClient extends sdk.TensorDockClient {
+    constructor(options: ConstructorParameters<typeof sdk.TensorDockClient>[0]) {
+      super({ ...options, sleep });
+    }
+  }
+  return { ...sdk, TensorDockClient };
+});
+
 const ENV = ["TENSORDOCK_API_TOKEN", "TENSORDOCK_BASE_URL", "TENSORDOCK_REQUESTS_PER_MINUTE"] as const;
 const savedEnv = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
-const savedDelays = recoveryTiming.delaysMs;
 let sandbox: TensorDockSandbox;
 
 async function use(options: Parameters<typeof startTensorDockSandbox>[0] = {}): Promise<TensorDockSandbox> {
@@ -33,7 +44,6 @@ function requests(): Record<string, Record<string, number>> {
 
 beforeAll(() => {
   process.env.TENSORDOCK_REQUESTS_PER_MINUTE = "off";
-  recoveryTiming.delaysMs = [0];
 });
 beforeEach(async () => {
   await genericSecret.configure({ config: { get: () => undefined } });
@@ -43,7 +53,6 @@ afterEach(async () => {
   await sandbox.close();
 });
 afterAll(() => {
-  recoveryTiming.delaysMs = savedDelays;
   for (const k of ENV) {
     if (savedEnv[k] === undefined) delete process.env[k];
     else process.env[k] = savedEnv[k];
@@ -97,6 +106,24 @@ describe.each(["seed", "vendor"] as const)("SshKey provider against the %s diale
       comment: "imported",
     });
     expect(read.inputs).toEqual({ name: "legacy", publicKey: key });
+  });
+
+  it("refreshes version-0 state (no schemaVersion, no derived fields) into the current shape, without a GET by id", async () => {
+    const key = publicKeyLine("ed25519", "old@state");
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    const existing = await client.create({ name: "old", type: "SSHKEY", value: key });
+    newOperation();
+    const read = await sshKey.read(existing.id, { name: "old", publicKey: key });
+    expect(read.props).toEqual({
+      name: "old",
+      publicKey: key,
+      keyType: "ssh-ed25519",
+      keyBits: 256,
+      comment: "old@state",
+      fingerprint: expect.stringMatching(/^SHA256:/),
+      schemaVersion: SCHEMA_VERSION,
+    });
+    expect(requests()["GET /api/v2/secrets/:id"]).toBeUndefined();
   });
 
   it("refuses to import a generic secret as an SSH key", async () => {
@@ -161,15 +188,19 @@ describe("create with an unknown outcome", () => {
     expect(sandbox.secrets().filter((s) => s.name === "late")).toHaveLength(2);
   });
 
-  it("says nothing was created when the list after a failed POST finds nothing", async () => {
+  it("says nothing was created when the lists now and 2 s after a failed POST find nothing", async () => {
     sandbox.faults.burst(503, 1, { method: "POST" });
+    const waitsBefore = waits.length;
     const error = await genericSecret
       .create({ name: "n", value: "v", secretType: "SECRET" })
       .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(
-      /^creating tensordock:GenericSecret "n" \(checked: no secret was created\): 503 from TensorDock POST \/secrets/,
+      /^creating tensordock:GenericSecret "n": nothing was created \(listed again to check\): 503 from TensorDock POST \/secrets/,
     );
     expect(sandbox.secrets()).toEqual([]);
+    expect(waits.slice(waitsBefore)).toEqual([2_000]);
+    // The baseline list, then one list before and one after the wait.
+    expect(requests()["GET /api/v2/secrets"]).toEqual({ "200": 3 });
   });
 
   it("gives each of many concurrent creates of one name its own secret, even when their answers are lost", async () => {
@@ -199,13 +230,23 @@ describe("create with an unknown outcome", () => {
     expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 6 });
   });
 
-  it("deletes what it created when it must fail afterwards, and says so", async () => {
-    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
-    const created = await client.create({ name: "n", type: "GENERIC", value: "v" });
-    const ctx = remote(undefined, 'creating tensordock:GenericSecret "n"');
-    await expect(failAfterCreate(ctx, created.id, new Error("late failure"))).rejects.toThrow(
-      'creating tensordock:GenericSecret "n": late failure (the secret it created was deleted again)',
-    );
+  it("deletes what it created when TensorDock answers with another type, and says so", async () => {
+    const create = TensorDockClient.prototype.create;
+    const spy = vi.spyOn(TensorDockClient.prototype, "create").mockImplementationOnce(async function (
+      this: TensorDockClient,
+      input,
+    ) {
+      return { ...(await create.call(this, input)), type: "SECRET" };
+    });
+    try {
+      await expect(genericSecret.create({ name: "n", value: "v", secretType: "GENERIC" })).rejects.toThrow(
+        'creating tensordock:GenericSecret "n": TensorDock answered with a SECRET secret instead of a GENERIC ' +
+          "one (the secret it created was deleted again)",
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 1 });
     expect(sandbox.secrets()).toEqual([]);
   });
 });

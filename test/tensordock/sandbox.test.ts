@@ -106,14 +106,22 @@ describe("TensorDock sandbox", () => {
     expect(one.body).toEqual({ data: { type: "secret", id, name: "k", value: key } });
   });
 
-  it("requires the dialect's spelling of the type and refuses two spellings that disagree", async () => {
+  it("accepts either spelling of the type in both dialects and refuses two spellings that disagree", async () => {
     const seed = await start();
-    const onlyVendor = await call(seed.baseUrl, "POST", "/secrets", {
+    for (const spelling of ["vendor", "seed", "both"] as const) {
+      // The community Terraform provider, a real client, sends `type` only ("vendor").
+      const made = await call(seed.baseUrl, "POST", "/secrets", {
+        token: seed.apiToken,
+        body: createBody(`n-${spelling}`, "GENERIC", "v", spelling),
+      });
+      expect(made.status, spelling).toBe(201);
+    }
+    const neither = await call(seed.baseUrl, "POST", "/secrets", {
       token: seed.apiToken,
-      body: createBody("n", "GENERIC", "v", "vendor"),
+      body: { data: { type: "secret", attributes: { name: "n", value: "v" } } },
     });
-    expect(onlyVendor.status).toBe(400);
-    expect(onlyVendor.body).toMatchObject({
+    expect(neither.status).toBe(400);
+    expect(neither.body).toMatchObject({
       error: { fields: { "data.attributes.secret_type": [expect.any(String)] } },
     });
     const vendor = await start({ dialect: "vendor" });

@@ -16,6 +16,7 @@ import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/wa
 import { WalletCrewClient } from "../../sdk/walletcrew";
 import { recordFigure } from "../support/report";
 import { findLeak, leakHits, readTree } from "../support/leaks";
+import { clockShiftedBy } from "../support/clockShift";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "walletcrew");
 const TYPE = "pulumi-nodejs:dynamic/walletcrew:TenantSecret";
@@ -210,7 +211,7 @@ describe("TenantSecret and keys that already exist", () => {
 describe("TenantSecret after its expiry", () => {
   const expiring = stack("expiring");
   const expiresOn = new Date(Date.now() + HOUR).toISOString();
-  const later = { SECRETSTACK_TEST_CLOCK_OFFSET_MS: String(2 * HOUR) };
+  const later = clockShiftedBy(2 * HOUR);
 
   it("does not recreate an expired secret across two ups, and refresh keeps it as expired", async () => {
     expect(await expiring.run(up, { WC_KEY: "expiring-key", WC_EXPIRES_ON: expiresOn })).toMatchObject({

@@ -1,11 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { MissingCredentialError, SCHEMA_VERSION } from "../../provider/kit";
 import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
-import { setClock, setSleep } from "../../provider/walletcrew/clock";
 import { getSecretKeys } from "../../provider/walletcrew/lookups";
 import provider from "../../provider/walletcrew/tenantSecret.provider";
 import { startWalletCrewSandbox, type WalletCrewSandbox } from "../../sandbox/walletcrew";
 import { WalletCrewClient } from "../../sdk/walletcrew";
+
+// Retries wait no real time: every client the provider makes gets a sleep that returns at once.
+vi.mock("../../sdk/walletcrew", async (importOriginal) => {
+  const sdk = await importOriginal<typeof import("../../sdk/walletcrew")>();
+  class Client extends sdk.WalletCrewClient {
+    constructor(options: ConstructorParameters<typeof sdk.WalletCrewClient>[0]) {
+      super({ ...options, sleep: async () => undefined });
+    }
+  }
+  return { ...sdk, WalletCrewClient: Client };
+});
 import { findLeak } from "../support/leaks";
 
 const KEY = "canary-provider-key-demo-41aa";
@@ -49,13 +59,12 @@ beforeAll(async () => {
       { id: "demo-eu", keys: [{ key: EU_KEY, scopes: ["Secret.Read", "Secret.Write"] }] },
     ],
   });
-  setClock(() => now);
-  setSleep(async () => undefined);
+  // The provider's clock is the test's (a test-side seam: Date.now), so dates in 2030 are "now".
+  vi.spyOn(Date, "now").mockImplementation(() => now);
 });
 
 afterAll(async () => {
-  setClock();
-  setSleep();
+  vi.restoreAllMocks();
   await sandbox.close();
 });
 

@@ -139,6 +139,15 @@ describe("The Wallet Crew sandbox", () => {
     expect(post.headers.allow).toBe("GET, HEAD");
   });
 
+  it('stores a null value (the seed marks value nullable) as the empty value, read back as ""', async () => {
+    expect((await put("nullable", { value: "before" })).status).toBe(204);
+    expect((await put("nullable", { value: null, expiresOn: "2031-01-01T00:00:00Z" })).status).toBe(204);
+    const got = await raw(sandbox.baseUrl, "GET", "/api/demo/secrets/nullable", json(FULL));
+    expect(got).toMatchObject({ status: 200, text: '""' });
+    const list = await raw(sandbox.baseUrl, "GET", "/api/demo/secrets", json(FULL));
+    expect(JSON.parse(list.text)).toContain("nullable");
+  });
+
   it("accepts a 128-character key", async () => {
     expect((await put("K".repeat(128), { value: "v" })).status).toBe(204);
   });
@@ -146,7 +155,7 @@ describe("The Wallet Crew sandbox", () => {
   it("validates the body: value required, at most 64 KiB, dates with offsets, notBefore before expiresOn", async () => {
     const cases: [unknown, string][] = [
       [{}, "value"],
-      [{ value: null }, "value"],
+      [{ value: 7 }, "value"],
       [{ value: "x".repeat(64 * 1024 + 1) }, "value"],
       [{ value: "v", expiresOn: "2031-01-01T00:00:00" }, "expiresOn"],
       [{ value: "v", notBefore: "tomorrow" }, "notBefore"],

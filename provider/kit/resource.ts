@@ -1,0 +1,220 @@
+/**
+ * One way to define a resource. A definition says what is true of one resource — its arguments (a strict zod
+ * object), how a change to each argument is applied, how to read its state of any version, who it is in
+ * messages, and its API calls — and {@link defineResource} turns it into the dynamic provider object Pulumi
+ * runs. The kit owns everything else, once for every resource:
+ *
+ * - `configure` records the API's stack config (never throws: the host never retries a failed configure);
+ * - `check` parses strictly (an unknown argument named, with the closest valid one), drops what the resource
+ *   class registers as outputs only, and returns compact inputs; values unknown at preview pass;
+ * - `diff` is pure and follows the declared rule of each argument; an argument unknown at preview is a change;
+ * - `create`, `read`, `update` and `delete` run as one step each, so every failure reads
+ *   `<action> <type> <subject>: <reason>`; `read` returns an empty id when the object is gone and the inputs
+ *   that would recreate it; `delete` treats not-found as done; every output carries the schema version.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { NotFoundError } from "../../sdk/core";
+import { argumentNames, type CheckFailure, isUnknown, zodFailures } from "./check";
+import { type ConfigureRequest, recordConfig } from "./config";
+import { step } from "./errors";
+import { compact, SCHEMA_VERSION } from "./outputs";
+
+/** Plain inputs or outputs as the dynamic-provider host passes them. */
+export type Props = Record<string, unknown>;
+
+/** What a change of one argument means: another object (`replace`), or a change in place (`update`). */
+export type Change = "replace" | "update";
+
+/**
+ * The rule of one argument in `diff`: `"replace"` or `"update"` when the stored and the new value differ
+ * (compared as data; absent and `{}` are the same, an unknown value never is), the same with an equality of its
+ * own (`{ change, same }`, e.g. two spellings of one instant), or a function deciding from the whole of the
+ * stored state and new inputs. An argument without a rule (e.g. `adopt`) never makes a change.
+ */
+export type ChangeRule<I, O> =
+  | Change
+  | { change: Change; same: (stored: unknown, next: unknown) => boolean }
+  | ((stored: O, next: I) => Change | "same");
+
+/** The object a lifecycle call returns: the outputs without the schema version, which the kit adds. */
+export type Written<O> = Omit<O, "schemaVersion">;
+
+/** Everything that is true of one resource; see {@link defineResource}. */
+export interface ResourceDefinition<I extends Props, O extends Props> {
+  /** The resource type as messages name it: `walletcrew:TenantSecret`. */
+  type: string;
+  /** The stack config keys `configure` records (the API's settings table, `configKeysOf`). */
+  configKeys: readonly string[];
+  /** The arguments: a strict zod object whose fields accept the unknown sentinel (`orUnknown`). */
+  inputs: z.ZodType;
+  /** Keys the resource class registers as outputs only; they come back in `news` and are not arguments. */
+  outputOnly?: readonly string[];
+  /**
+   * Checks what the schema cannot (a setting resolved from config, a date against the clock, a value that
+   * only the previous inputs allow to be absent) and completes the inputs (defaults, resolved settings).
+   */
+  refine?(args: Props, olds: Props): { inputs: I } | { failures: CheckFailure[] };
+  /** The rule of each argument in `diff`. */
+  changes: { [K in keyof I & string]?: ChangeRule<I, O> };
+  /** Whether a replacement deletes the old object first (a name or key that must stay unique). @default false */
+  deleteBeforeReplace?: boolean | ((stored: O, next: I) => boolean);
+  /** Reads stored outputs of any schema version into the current shape; `id` fills what they lack (import). */
+  upgrade(props: Props, id?: string): O;
+  /** Who the object is in messages, e.g. `"hf-token"` or `demo/KEY`; `id` when nothing else is known. */
+  subject(state: Partial<I> | Partial<O>, id?: string): string;
+  /** Creates the object (or adopts the one provably its own); a failed create leaves nothing behind. */
+  create(inputs: I): Promise<{ id: string; outs: Written<O> }>;
+  /** The object as it is now, or `undefined` when it is gone; `stored` is empty for an import. */
+  read(id: string, stored: O, imported: boolean): Promise<Written<O> | undefined>;
+  /** Applies an in-place change. */
+  update(id: string, stored: O, next: I): Promise<Written<O>>;
+  /** Deletes the object; a not-found error is done, not a failure. */
+  delete(id: string, stored: O): Promise<void>;
+}
+
+/** The provider object of a resource, as the dynamic-provider host calls it. */
+export interface KitProvider<O extends Props> {
+  configure(req: ConfigureRequest): Promise<void>;
+  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult<Props>>;
+  diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Props): Promise<{ id: string; outs: O }>;
+  /** `id` is empty, and `props` empty, when the object is gone. */
+  read(id: string, props?: Props): Promise<{ id: string; props: Partial<O>; inputs?: Props }>;
+  update(id: string, olds: Props, news: Props): Promise<{ outs: O }>;
+  delete(id: string, props: Props): Promise<void>;
+}
+
+/** Keys the host or every resource class adds to inputs, which are never arguments. */
+const HOST_KEYS = ["__provider", "schemaVersion", "id", "urn"];
+
+/** True when two values are the same data: absent and `{}` alike, unknown never, object keys in any order. */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (isUnknown(a) || isUnknown(b)) return false;
+  const norm = (v: unknown): unknown => {
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(norm);
+    const entries = Object.entries(v)
+      .filter(([, x]) => x !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : 1));
+    return entries.length === 0 ? undefined : Object.fromEntries(entries.map(([k, x]) => [k, norm(x)]));
+  };
+  const hasUnknown = (v: unknown): boolean =>
+    isUnknown(v) || (v !== null && typeof v === "object" && Object.values(v).some(hasUnknown));
+  if (hasUnknown(a) || hasUnknown(b)) return false;
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+/** `news` without host keys, output-only keys and absent members; an own `__proto__` stays an argument. */
+function argumentsOf(news: Props, outputOnly: readonly string[]): Props {
+  const given: Props = {};
+  for (const [k, v] of Object.entries(news)) {
+    if (HOST_KEYS.includes(k) || outputOnly.includes(k) || v === undefined) continue;
+    Object.defineProperty(given, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return given;
+}
+
+/** The verdict of one argument's rule. */
+function verdict<I extends Props, O extends Props>(
+  rule: ChangeRule<I, O>,
+  field: string,
+  stored: O,
+  next: I,
+): Change | "same" {
+  if (typeof rule === "function") return rule(stored, next);
+  const [change, same] = typeof rule === "string" ? [rule, sameData] : [rule.change, rule.same];
+  const a = stored[field];
+  const b = next[field];
+  if (isUnknown(b)) return change;
+  return same(a, b) ? "same" : change;
+}
+
+/** Turns a {@link ResourceDefinition} into the provider object the dynamic-provider host runs. */
+export function defineResource<I extends Props, O extends Props>(
+  def: ResourceDefinition<I, O>,
+): KitProvider<O> {
+  const display = def.type.replace(":", ".");
+  const names = argumentNames(def.inputs);
+  const versioned = (outs: Written<O>): O =>
+    compact({ ...outs, schemaVersion: SCHEMA_VERSION } as Props) as O;
+  const inputsOf = (outs: O): Props =>
+    compact(Object.fromEntries(names.filter((k) => k in outs).map((k) => [k, outs[k]])));
+  const context = (action: string, state: Partial<I> | Partial<O>, id?: string) =>
+    `${action} ${def.type} ${def.subject(state, id)}`;
+
+  return {
+    /** Records the API's stack config; never throws and captures nothing. */
+    async configure(req) {
+      recordConfig(req, def.configKeys);
+    },
+
+    /** Validates and normalizes inputs without any network call; each failure names its property. */
+    async check(olds, news) {
+      const parsed = def.inputs.safeParse(argumentsOf(news, def.outputOnly ?? []));
+      if (!parsed.success) return { failures: zodFailures(parsed.error, def.inputs, display) };
+      const args = compact(parsed.data as Props);
+      if (def.refine === undefined) return { inputs: args };
+      const refined = def.refine(args, olds);
+      return "failures" in refined ? { failures: refined.failures } : { inputs: compact(refined.inputs) };
+    },
+
+    /** Pure: each argument's rule decides; replacing deletes first only where the definition says so. */
+    async diff(id, olds, news) {
+      const stored = def.upgrade(olds, id);
+      const next = news as I;
+      const replaces: string[] = [];
+      let updates = false;
+      for (const [field, rule] of Object.entries(def.changes) as Array<[string, ChangeRule<I, O>]>) {
+        const v = verdict(rule, field, stored, next);
+        if (v === "replace") replaces.push(field);
+        else if (v === "update") updates = true;
+      }
+      const first = def.deleteBeforeReplace;
+      const deleteBeforeReplace =
+        replaces.length > 0 && (typeof first === "function" ? first(stored, next) : first === true);
+      return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace };
+    },
+
+    /** A failed create leaves nothing behind (or says exactly what it could not remove). */
+    async create(inputs) {
+      const args = inputs as I;
+      return step(context("creating", args), async () => {
+        const { id, outs } = await def.create(args);
+        return { id, outs: versioned(outs) };
+      });
+    },
+
+    /** The object as it is (drift shows), or an empty id when it is gone. */
+    async read(id, props = {}) {
+      const imported = Object.keys(argumentsOf(props, def.outputOnly ?? [])).length === 0;
+      const stored = def.upgrade(props, id);
+      return step(context("reading", imported ? {} : stored, id), async () => {
+        const now = await def.read(id, stored, imported);
+        if (now === undefined) return { id: "", props: {} };
+        const outs = versioned(now);
+        return { id, props: outs, inputs: inputsOf(outs) };
+      });
+    },
+
+    /** Applies an in-place change. */
+    async update(id, olds, news) {
+      const stored = def.upgrade(olds, id);
+      return step(context("updating", stored, id), async () => ({
+        outs: versioned(await def.update(id, stored, news as I)),
+      }));
+    },
+
+    /** Deletes the object; one already gone counts as deleted. */
+    async delete(id, props) {
+      const stored = def.upgrade(props, id);
+      await step(context("deleting", stored, id), async () => {
+        try {
+          await def.delete(id, stored);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * One way to declare the class a program instantiates for a resource: every argument given reaches `check`
+ * (which names an unknown one, a typo from JavaScript or YAML config), the secret arguments are wrapped and
+ * their outputs marked secret, the output-only keys (and the schema version) are registered empty so that the
+ * engine records them. Imported by the resource classes directly, never through the kit's index, so provider
+ * modules do not load `@pulumi/pulumi` for it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The props and options a resource class passes to `pulumi.dynamic.Resource`, after the provider and name. */
+export function registration(
+  args: object,
+  opts: pulumi.CustomResourceOptions | undefined,
+  spec: { secret: readonly string[]; outputOnly?: readonly string[] },
+): [pulumi.Inputs, pulumi.CustomResourceOptions] {
+  const props: Record<string, unknown> = { ...args };
+  for (const key of spec.secret) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
+  // Registered even when no argument sets them, so the engine records them (an output-only key given as an
+  // argument stays, and check drops it).
+  for (const key of [...spec.secret, ...(spec.outputOnly ?? []), "schemaVersion"]) props[key] ??= undefined;
+  return [props, pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secret] })];
+}
+
+/** How a resource class registers its resource; see {@link resourceClass}. */
+export interface ResourceClassSpec<A> {
+  /** The provider object as its `*.provider` module exports it (Pulumi serializes it as that `require()`). */
+  provider: pulumi.dynamic.ResourceProvider;
+  /** The resource type, `<module>:<Type>`, e.g. `netactuate:SecretValue`. */
+  type: string;
+  /** Arguments always kept secret, in state and in outputs. */
+  secrets: ReadonlyArray<keyof A & string>;
+  /**
+   * Outputs no argument may set (a derived `reference`), or optional arguments the provider resolves (a
+   * `tenantId` from config): registered even when absent, besides `schemaVersion`.
+   */
+  outputOnly?: readonly string[];
+  /** Arguments replaced before registration, e.g. an identity gated on its claim (see ./claims). */
+  claim?(name: string, args: A): Partial<Record<keyof A & string, pulumi.Input<unknown>>>;
+}
+
+/** The class of a resource: constructed from its name, arguments and options, exposing every output. */
+export type ResourceClass<A, O> = new (
+  name: string,
+  args: A,
+  opts?: pulumi.CustomResourceOptions,
+) => pulumi.dynamic.Resource & { readonly [K in keyof O]-?: pulumi.Output<O[K]> };
+
+/** The base class of a resource whose arguments are `A` and whose stored outputs are `O`. */
+export function resourceClass<A extends object, O extends object>(
+  spec: ResourceClassSpec<A>,
+): ResourceClass<A, O> {
+  const [module, type] = spec.type.split(":");
+  class Declared extends pulumi.dynamic.Resource {
+    constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
+      const given = { ...(args as object), ...spec.claim?.(name, args) };
+      const registered = registration(
+        given,
+        opts,
+        spec.outputOnly === undefined
+          ? { secret: spec.secrets }
+          : { secret: spec.secrets, outputOnly: spec.outputOnly },
+      );
+      super(spec.provider, name, ...registered, module, type);
+    }
+  }
+  return Declared as unknown as ResourceClass<A, O>;
+}
