@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { coldStart, createThroughHostVsSdk, noopHostMemory, sustainedCreates } from "./lib/creates.mjs";
 import { cleanup, engine, machine, machineLabel, ms, ROOT } from "./lib/harness.mjs";
 import { installPacked, providerTextSizes } from "./lib/package.mjs";
+import { sharedRateLimit } from "./lib/shared-limit.mjs";
 import { formatTable, updateReadme } from "./lib/report.mjs";
 import { RATIO_TARGET, rowsOf } from "./lib/rows.mjs";
 import {
@@ -113,6 +114,10 @@ async function main() {
       noopHostMemory(Math.round(2000 * scale)),
     );
     results.rate = await attempt("300 creates at a sandbox limit of 600/min", () => sustainedCreates());
+    results.sharedLimit = await attempt(
+      `4 hosts × ${Math.max(1, Math.round(75 * scale))} creates in one account: shared through Redis, alone, Redis killed halfway`,
+      () => sharedRateLimit(scale),
+    );
     results.providerText = await attempt("__provider text from the packed install", async () => {
       const installed = await installing;
       if (installed.crashed) throw new Error(installed.crashed);

@@ -95,6 +95,8 @@ export function rowsOf(r) {
       rate.fractionOfLimit >= 0.9 && rate.answered429 === 0 && rate.created === rate.creates,
     );
 
+  sharedLimitRows(r, row, failedRow, n);
+
   const c = r.create;
   const w = r.createWithLatency;
   const createMetric =
@@ -178,4 +180,52 @@ export function rowsOf(r) {
       : undefined,
   );
   return rows;
+}
+
+/** Seconds with one decimal. */
+const s1 = (v) => `${(v / 1000).toFixed(1)} s`;
+
+/**
+ * Four hosts deploying one account: shared through Redis (the target), each alone (for comparison), and shared
+ * with Redis killed halfway. Below scale 1 too few windows pass to judge a rate: only the counts decide.
+ */
+function sharedLimitRows(r, row, failedRow, n) {
+  const x = r.sharedLimit;
+  const perHost = n(75);
+  const metric = `4 hosts × ${perHost} TensorDock creates in one account, limit shared through Redis (sandbox 600/min, 10 per 1-s window): aggregate rate`;
+  const target = "≥ 90% of the limit, 0 requests answered 429";
+  if (crashed(x)) {
+    failedRow(metric, target, x);
+    return;
+  }
+  const { shared, alone, killed } = x;
+  const judgeRate = r.scale >= 1;
+  row(
+    metric,
+    target,
+    `${judgeRate ? pct(shared.fractionOfLimit) : "not judged below scale 1"} (${Math.round(shared.sustainedPerMinute)}/min sustained, ${shared.requests} requests in ${ms(shared.spanMs)}), ${shared.answered429} × 429, ${shared.created} of ${shared.creates} created, slowest host ${s1(shared.slowestHostMs)}`,
+    (!judgeRate || shared.fractionOfLimit >= 0.9) &&
+      shared.answered429 === 0 &&
+      shared.created === shared.creates &&
+      shared.duplicates === 0,
+  );
+  row(
+    "  the same, each host pacing alone (no Redis)",
+    "—",
+    `${alone.answered429} × 429, ${alone.created} of ${alone.creates} created` +
+      (alone.failed > 0 ? ` (${alone.failed} failed after 4 attempts)` : "") +
+      `, slowest host ${s1(alone.slowestHostMs)}`,
+    undefined,
+  );
+  row(
+    "  the same shared through Redis, Redis killed halfway",
+    "every create succeeds, no duplicate",
+    `${killed.created} of ${killed.creates} created, ${killed.duplicates} duplicates, ${killed.answered429} × 429, ` +
+      `notices per host ${killed.noticesPerHost.join("/")}, slowest host ${s1(killed.slowestHostMs)}`,
+    // A host that finished before Redis died has nothing to say; none says it twice.
+    killed.created === killed.creates &&
+      killed.duplicates === 0 &&
+      killed.noticesPerHost.every((k) => k <= 1) &&
+      killed.noticesPerHost.some((k) => k === 1),
+  );
 }

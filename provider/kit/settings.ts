@@ -5,13 +5,14 @@
  * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
-import { accountKey } from "./coalesce";
+import type { RateLimitOptions } from "../../sdk/core";
 import { UNKNOWN } from "./check";
+import { accountKey } from "./coalesce";
 import { recordedConfig } from "./config";
 import { waitNotice } from "./notice";
 
-/** How a setting's text is read. */
-export type SettingKind = "secret" | "text" | "url" | "rate" | "choice";
+/** How a setting's text is read (`redis`: a redis:// or rediss:// URL, whose password may be in it). */
+export type SettingKind = "secret" | "text" | "url" | "rate" | "choice" | "redis";
 
 /** One setting of one API. */
 export interface SettingSpec {
@@ -80,6 +81,19 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
       throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
     }
     return text.replace(/\/+$/, "");
+  }
+  if (spec.kind === "redis") {
+    let protocol = "";
+    try {
+      protocol = new URL(text).protocol;
+    } catch {
+      protocol = "";
+    }
+    // Never repeated: the URL may carry Redis's password.
+    if (protocol !== "redis:" && protocol !== "rediss:") {
+      throw new SettingError(`${api} ${spec.label} from ${where} must be a redis:// or rediss:// URL`);
+    }
+    return text;
   }
   if (spec.kind === "choice") {
     const chosen = spec.choices?.find((c) => c.toLowerCase() === text.toLowerCase());
@@ -152,9 +166,23 @@ export function readSettings<K extends string>(
   return out;
 }
 
-/** The stack config keys of a table, for `configure`. */
+/**
+ * Settings every API shares, read once here rather than in each API's table. The Redis URL is a setting of
+ * the pipeline (a service beside the CI job), not of one resource, so like `requestsPerMinute` it has no
+ * `connection` field.
+ */
+export const SHARED_SETTINGS = {
+  rateLimitRedisUrl: {
+    label: "rate limit Redis URL",
+    configKey: "secretstack:rateLimitRedisUrl",
+    envVar: "SECRETSTACK_RATE_LIMIT_REDIS_URL",
+    kind: "redis",
+  },
+} satisfies Record<string, SettingSpec>;
+
+/** The stack config keys of a table and of the shared settings, for `configure`. */
 export function configKeysOf(specs: Record<string, SettingSpec>): string[] {
-  return Object.values(specs).map((s) => s.configKey);
+  return [...Object.values(specs), ...Object.values(SHARED_SETTINGS)].map((s) => s.configKey);
 }
 
 const clients = new Map<string, unknown>();
@@ -172,9 +200,20 @@ export function sharedClient<T>(key: string, make: () => T): T {
   return client;
 }
 
-/** A rate setting as the sdk takes it: `{ requestsPerMinute }`, or `false` when off or unset. */
-export function rateLimitOf(value: SettingValue): { requestsPerMinute: number } | false {
-  return typeof value === "number" ? { requestsPerMinute: value } : false;
+/**
+ * A rate setting as the sdk takes it: `{ requestsPerMinute }`, shared through Redis when
+ * `secretstack:rateLimitRedisUrl` / `SECRETSTACK_RATE_LIMIT_REDIS_URL` is set, or `false` when off or unset.
+ */
+export function rateLimitOf(value: SettingValue): RateLimitOptions | false {
+  if (typeof value !== "number") return false;
+  const redisUrl = readSetting("secretstack", SHARED_SETTINGS.rateLimitRedisUrl, undefined);
+  if (typeof redisUrl !== "string") return { requestsPerMinute: value };
+  return { requestsPerMinute: value, shared: { redisUrl, onNotice: sharedLimitNotice } };
+}
+
+/** One line on the provider's stderr, which the Pulumi CLI shows as a diagnostic (as the wait notices are). */
+function sharedLimitNotice(message: string): void {
+  process.stderr.write(`secretstack: ${message}\n`);
 }
 
 /** `apiToken` → `API_TOKEN`: the environment spelling of a setting's name. */
@@ -233,7 +272,7 @@ export function connectionSetting(
 export interface ClientSettings {
   credential: string;
   baseUrl: string;
-  rateLimit: { requestsPerMinute: number } | false;
+  rateLimit: RateLimitOptions | false;
   /** Every `choice` setting of the table, by its key in the table (with its default when unset). */
   choices: Record<string, string>;
   onWait: typeof waitNotice;

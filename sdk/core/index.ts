@@ -23,6 +23,11 @@ export {
   TimeoutError,
 } from "./errors";
 export { RateLimiter, sharedRateLimiter } from "./rateLimiter";
+export {
+  closeSharedRateLimits,
+  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  DEFAULT_REDIS_KEY_PREFIX,
+} from "./sharedBudget";
 export { scrub } from "./redact";
 export {
   DEFAULT_DEADLINE_MS,
@@ -43,6 +48,7 @@ export type {
   HttpClientOptions,
   HttpMethod,
   RateLimitOptions,
+  SharedRateLimitOptions,
   RequestEvent,
   WaitEvent,
   RequestOptions,

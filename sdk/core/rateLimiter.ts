@@ -17,17 +17,24 @@
  *    may report the server's limit before a burst of concurrent requests can overrun it. If no answer comes
  *    within a second, the rest go anyway.
  *
+ * 4. With `shared` options, a budget kept in Redis for every process that uses the account (see
+ *    sharedBudget.ts): a request the local model lets through still waits until the shared budget allows it,
+ *    and every answer is shared. When Redis cannot answer, the local model alone decides.
+ *
  * All waiting goes through one FIFO queue drained by one loop that uses the injected clock and sleep, so
  * concurrent callers are served in order and tests drive time without waiting for it.
  */
 import { createHash } from "node:crypto";
 import { type KeptHeaders, retryAfterMs, serverBudget, serverLimit } from "./headers";
 import { credentialFingerprint } from "./redact";
-import type { Auth, Clock, RateLimitOptions, Sleep } from "./types";
+import { SharedBudget, type Ticket } from "./sharedBudget";
+import type { Auth, Clock, RateLimitOptions, SharedRateLimitOptions, Sleep } from "./types";
 
 const MINUTE = 60_000;
 /** Real milliseconds the queue waits for the first answer before it sends the rest anyway. */
 const PROBE_TIMEOUT_MS = 1_000;
+/** Tickets kept for answers still to come; an attempt that never reports back must not grow the map forever. */
+const MAX_TICKETS = 10_000;
 
 interface Budget {
   /** Requests the server still allows until `resetAt`, by our conservative count. */
@@ -53,6 +60,11 @@ export class RateLimiter {
   /** True until the first answer (or failure) of any request: until then only one is let through. */
   private probing: boolean;
   private wakeProbe: (() => void) | undefined;
+  /** The budget shared through Redis, when configured; tickets of the requests it let through, by sequence. */
+  private shared: SharedBudget | undefined;
+  private readonly tickets = new Map<number, Ticket>();
+  /** While the shared budget is away: when this process may send next at its share of the pace. */
+  private aloneNextAt: number | undefined;
 
   constructor(
     options: RateLimitOptions | undefined,
@@ -60,20 +72,43 @@ export class RateLimiter {
     private readonly sleep: Sleep,
     /** Send the first request alone, and the rest once it is answered (see the file comment). @default false */
     probe = false,
+    /** The account's name in a shared budget: a hash of base URL and credential (see {@link sharedRateLimiter}). */
+    private readonly account?: string,
   ) {
     if (options !== undefined) this.configure(options);
     this.probing = probe;
   }
 
-  /** Sets our own pace; when clients of one account disagree, the lowest rate wins. */
+  /**
+   * Sets our own pace; when clients of one account disagree, the lowest rate wins. `shared` joins the budget
+   * kept in Redis; once joined, the account stays shared for the life of the process.
+   */
   configure(options: RateLimitOptions): void {
     const rpm = options.requestsPerMinute;
     if (!(Number.isFinite(rpm) && rpm > 0))
       throw new RangeError("requestsPerMinute must be a positive number");
+    if (options.shared !== undefined) this.share(options.shared).pace(rpm);
     const interval = MINUTE / rpm;
     if (this.intervalMs !== undefined && this.intervalMs >= interval) return;
     this.intervalMs = interval;
     this.toleranceMs = (Math.max(1, Math.floor(rpm)) - 1) * interval;
+  }
+
+  /** The shared budget of these options: the current one when it names the same Redis, else a new one. */
+  private share(options: SharedRateLimitOptions): SharedBudget {
+    const current = this.shared;
+    if (
+      current !== undefined &&
+      current.options.redisUrl === options.redisUrl &&
+      current.options.keyPrefix === options.keyPrefix
+    ) {
+      return current;
+    }
+    if (this.account === undefined) {
+      throw new TypeError("a shared rate limit needs the limiter of an account: use sharedRateLimiter()");
+    }
+    this.shared = new SharedBudget(options, this.account);
+    return this.shared;
   }
 
   /** Requests let through so far (for metrics and tests). */
@@ -100,6 +135,11 @@ export class RateLimiter {
     if (this.probing) {
       this.probing = false;
       this.wakeProbe?.();
+    }
+    if (this.shared !== undefined) {
+      const ticket = this.tickets.get(sequence);
+      this.tickets.delete(sequence);
+      this.shared.observe(ticket, status, headers);
     }
     const now = this.clock.now();
     let budget = serverBudget(headers, now);
@@ -185,6 +225,9 @@ export class RateLimiter {
 
   private async drain(): Promise<void> {
     this.draining = true;
+    // While this queue waits, the shared budget's connection stays open.
+    const shared = this.shared;
+    shared?.enter();
     try {
       for (let next = this.waiting[0]; next !== undefined; next = this.waiting[0]) {
         if (this.probing && this.sent > 0) {
@@ -193,20 +236,56 @@ export class RateLimiter {
         }
         const wait = this.delayMs(this.clock.now());
         if (wait > 0) {
-          try {
-            next.onWait?.(wait, this.causeOfWait());
-          } catch {
-            // A listener must not stall the queue.
-          }
+          notify(next.onWait, wait, this.causeOfWait());
           await this.sleep(wait);
           continue;
         }
+        let ticket: Ticket | undefined;
+        if (this.shared !== undefined) {
+          const reservation = await this.shared.reserve();
+          if (reservation.kind === "wait") {
+            notify(next.onWait, reservation.waitMs, reservation.cause);
+            await this.sleep(reservation.waitMs);
+            continue;
+          }
+          if (reservation.kind === "go") ticket = reservation.ticket;
+          else if (reservation.intervalMs !== undefined) {
+            // Alone after sharing: no faster than this process's share was.
+            const now = this.clock.now();
+            if (this.aloneNextAt !== undefined && now < this.aloneNextAt) {
+              notify(next.onWait, this.aloneNextAt - now, "rate limit (this process's share, Redis away)");
+              await this.sleep(this.aloneNextAt - now);
+              continue;
+            }
+            this.aloneNextAt = now + reservation.intervalMs;
+          }
+        }
         this.waiting.shift();
-        next.release(this.take(this.clock.now()));
+        const sequence = this.take(this.clock.now());
+        if (ticket !== undefined) this.keep(sequence, ticket);
+        next.release(sequence);
       }
     } finally {
       this.draining = false;
+      shared?.leave();
     }
+  }
+
+  private keep(sequence: number, ticket: Ticket): void {
+    if (this.tickets.size >= MAX_TICKETS) {
+      const oldest = this.tickets.keys().next();
+      if (!oldest.done) this.tickets.delete(oldest.value);
+    }
+    this.tickets.set(sequence, ticket);
+  }
+}
+
+/** Tells a waiting request's listener of a wait; a listener must not stall the queue. */
+function notify(listener: WaitListener | undefined, waitMs: number, cause: string): void {
+  try {
+    listener?.(waitMs, cause);
+  } catch {
+    // Ignored: see above.
   }
 }
 
@@ -231,7 +310,7 @@ export function sharedRateLimiter(
     .digest("base64url");
   let limiter = registry.get(key);
   if (limiter === undefined) {
-    limiter = new RateLimiter(options, clock, sleep, true);
+    limiter = new RateLimiter(options, clock, sleep, true, key);
     registry.set(key, limiter);
   } else if (options !== undefined) {
     limiter.configure(options);

@@ -52,6 +52,33 @@ export interface RetryOptions {
 export interface RateLimitOptions {
   /** Sustained rate and burst size (a full bucket holds one minute's worth). */
   requestsPerMinute: number;
+  /**
+   * One budget for every process that uses the account, kept in Redis: our own pace, the server's window and
+   * any hold a 429 or a spent window asks for. Omitted: this process paces itself alone.
+   */
+  shared?: SharedRateLimitOptions;
+}
+
+/**
+ * The budget shared through Redis (see sdk/core/sharedBudget.ts). Redis holds counters only, under a hash of
+ * the base URL and credential; losing Redis never fails a request: the process paces itself alone until it is
+ * back.
+ */
+export interface SharedRateLimitOptions {
+  /** `redis://` or `rediss://` URL; it may carry a password, which no message, event or key ever repeats. */
+  redisUrl: string;
+  /**
+   * The longest one Redis command may take before this process paces itself alone for a while.
+   * @default 500 ms: a healthy Redis answers in about a millisecond; a slow one must not hold a deployment
+   */
+  commandTimeoutMs?: number;
+  /** Prefix of every key this package writes. @default "secretstack:rate" */
+  keyPrefix?: string;
+  /**
+   * Hears the one line written when Redis cannot be reached or is lost (never the URL). Exceptions it throws
+   * are ignored. @default `process.emitWarning`
+   */
+  onNotice?: (message: string) => void;
 }
 
 /** One attempt as seen by an observer: never a URL, query string, header or body. */

@@ -40,5 +40,5 @@ export const E2E: readonly string[] = [
   "test/sandbox/{cli,node-version}.test.ts",
   "test/vendor/*.test.ts",
   "test/performance/coalesce.test.ts",
-  "test/reliability/{load,schemathesis,secrecy,state-failures,state-safety,state-upgrade}.test.ts",
+  "test/reliability/{load,schemathesis,secrecy,shared-rate-limit,state-failures,state-safety,state-upgrade}.test.ts",
 ];
