@@ -193,7 +193,7 @@ describe("the installed secretstack-sandbox", () => {
     const sandbox = await startSandboxCommand(bin, ["--quiet"], env);
     started.push(sandbox);
     expect(Object.keys(sandbox.endpoints)).toEqual(["tensordock", "walletcrew", "netactuate"]);
-    expect(sandbox.endpoints.netactuate.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+    expect(sandbox.endpoints.netactuate.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
     const clients = sandboxClients(sandbox.endpoints);
     await clients.tensordock.create({ name: "installed-generic", type: "GENERIC", value: "installed" });
     await clients.netactuate.lists.create({ name: "installed-list" });
