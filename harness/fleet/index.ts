@@ -52,6 +52,8 @@ export interface HostResult {
   ms: number;
   stderr: string;
   exitCode: number | null;
+  /** How many of its creates this host had reported when `at.run` fired (undefined when it never fired). */
+  createdWhenFired?: number;
 }
 
 /** The fleet's outcome. */
@@ -71,6 +73,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   }
   let created = 0;
   let fired = false;
+  const perHost = new Array<number>(options.hosts).fill(0);
+  let whenFired: number[] | undefined;
   const atDone: Promise<void>[] = [];
   const children = Array.from({ length: options.hosts }, (_, host) => {
     const orders: HostOrders = {
@@ -97,8 +101,10 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       if (message.kind === "ready") markReady();
       else if (message.kind === "created") {
         created += 1;
+        perHost[host] = (perHost[host] ?? 0) + 1;
         if (!fired && options.at !== undefined && created >= options.at.created) {
           fired = true;
+          whenFired = [...perHost];
           atDone.push(Promise.resolve(options.at.run()));
         }
       } else if (message.kind === "result") result = message;
@@ -131,6 +137,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
         ms: r?.ms ?? Number.NaN,
         stderr: c.stderr(),
         exitCode: codes[i] ?? null,
+        ...(whenFired === undefined ? {} : { createdWhenFired: whenFired[i] ?? 0 }),
       };
     });
     return {
