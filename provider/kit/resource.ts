@@ -48,6 +48,8 @@ export interface ResourceDefinition<I extends Props, O extends Props> {
   configKeys: readonly string[];
   /** The arguments: a strict zod object whose fields accept the unknown sentinel (`orUnknown`). */
   inputs: z.ZodType;
+  /** The stored outputs' shape (an object schema), which the provider plugin's schema publishes. */
+  outputs?: z.ZodType;
   /** Keys the resource class registers as outputs only; they come back in `news` and are not arguments. */
   outputOnly?: readonly string[];
   /**
@@ -115,8 +117,8 @@ function argumentsOf(news: Props, outputOnly: readonly string[]): Props {
   return given;
 }
 
-/** The verdict of one argument's rule. */
-function verdict<I extends Props, O extends Props>(
+/** The verdict of one argument's rule (the provider plugin reports it per property as a detailed diff). */
+export function verdict<I extends Props, O extends Props>(
   rule: ChangeRule<I, O>,
   field: string,
   stored: O,
@@ -143,7 +145,7 @@ export function defineResource<I extends Props, O extends Props>(
   const context = (action: string, state: Partial<I> | Partial<O>, id?: string) =>
     `${action} ${def.type} ${def.subject(state, id)}`;
 
-  return {
+  const provider: KitProvider<O> = {
     /** Records the API's stack config; never throws and captures nothing. */
     async configure(req) {
       recordConfig(req, def.configKeys);
@@ -217,4 +219,14 @@ export function defineResource<I extends Props, O extends Props>(
       });
     },
   };
+  definitions.set(provider, def as unknown as ResourceDefinition<Props, Props>);
+  return provider;
+}
+
+/** The definition behind each provider object, kept beside it so the object itself stays as Pulumi serializes it. */
+const definitions = new WeakMap<object, ResourceDefinition<Props, Props>>();
+
+/** The definition a provider object was made from (the provider plugin's schema and detailed diff read it). */
+export function definitionOf(provider: object): ResourceDefinition<Props, Props> | undefined {
+  return definitions.get(provider);
 }

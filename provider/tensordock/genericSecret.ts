@@ -20,6 +20,9 @@ export interface GenericSecretArgs extends TensorDockResourceArgs {
  * refresh checks only that the secret still exists.
  */
 export class GenericSecret extends pulumi.dynamic.Resource {
+  /** Arguments always kept secret, in state and in outputs. */
+  static readonly secrets: readonly string[] = ["value", "connection"];
+
   /** The secret's name in TensorDock. */
   declare public readonly name: pulumi.Output<string>;
   /** The value as declared (secret); absent after an import until the program declares one. */
@@ -33,9 +36,11 @@ export class GenericSecret extends pulumi.dynamic.Resource {
 
   /** Declares a generic secret; see {@link GenericSecretArgs}. */
   constructor(name: string, args: GenericSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    const secret = ["value", "connection"];
     // secretType is resolved by the provider (default GENERIC): registered even when not given.
-    const registered = registration(args, opts, { secret, outputOnly: ["secretType"] });
+    const registered = registration(args, opts, {
+      secret: GenericSecret.secrets,
+      outputOnly: ["secretType"],
+    });
     super(provider, name, ...registered, "tensordock", "GenericSecret");
   }
 }

@@ -21,6 +21,9 @@ export interface SshKeyArgs extends TensorDockResourceArgs {
  * deleted outside Pulumi; `import: "<id>"` adopts an existing key.
  */
 export class SshKey extends pulumi.dynamic.Resource {
+  /** Arguments always kept secret, in state and in outputs. */
+  static readonly secrets: readonly string[] = ["connection"];
+
   /** The key's name in TensorDock. */
   declare public readonly name: pulumi.Output<string>;
   /** The normalized public key line. */
@@ -44,7 +47,7 @@ export class SshKey extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      ...registration(args, opts, { secret: ["connection"], outputOnly }),
+      ...registration(args, opts, { secret: SshKey.secrets, outputOnly }),
       "tensordock",
       "SshKey",
     );
