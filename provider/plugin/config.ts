@@ -38,20 +38,35 @@ export function isKnownKey(key: string): boolean {
 }
 
 /**
- * The configure request the kit's providers read, from the variables the engine sends (`secretstack:<key>`, or
- * the key alone as an explicit provider's inputs): each kit key answers with its provider key's value.
+ * The configure request the kit's providers read, from what the engine sends: the provider's inputs by key
+ * (`tensordockApiToken`), or its variables (`secretstack:config:tensordockApiToken`, the form the engine
+ * writes, or `secretstack:tensordockApiToken`). Each kit key answers with its provider key's value.
  */
-export function kitConfigure(variables: ReadonlyMap<string, string>): ConfigureRequest {
+export function kitConfigure(settings: ReadonlyMap<string, string>): ConfigureRequest {
   const byKitKey = new Map<string, string>();
   for (const { key, spec } of PLUGIN_SETTINGS) {
-    const value = variables.get(`${PACKAGE}:${key}`) ?? variables.get(key);
+    const value =
+      settings.get(key) ?? settings.get(`${PACKAGE}:config:${key}`) ?? settings.get(`${PACKAGE}:${key}`);
     if (value !== undefined) byKitKey.set(spec.configKey, value);
   }
   return { config: { get: (key: string) => byKitKey.get(key) } };
 }
 
+const KIT_KEYS = PLUGIN_SETTINGS.map(({ key, spec }) => ({
+  pattern: new RegExp(`(?<![\\w:])${spec.configKey}(?![\\w])`, "g"),
+  key: `${PACKAGE}:${key}`,
+})).filter(({ key }, i) => PLUGIN_SETTINGS[i]?.spec.configKey !== key);
+
+/**
+ * A message of the kit in the plugin's terms: the stack config keys it names (`walletcrew:tenantId`) become
+ * the provider's (`secretstack:walletcrewTenantId`), which is what a program of the plugin sets.
+ */
+export function inPluginTerms(message: string): string {
+  return KIT_KEYS.reduce((text, { pattern, key }) => text.replace(pattern, key), message);
+}
+
 /** Records the provider's configuration for every resource (the kit's `configure`, which never throws). */
-export async function configureAll(variables: ReadonlyMap<string, string>): Promise<void> {
-  const request = kitConfigure(variables);
+export async function configureAll(settings: ReadonlyMap<string, string>): Promise<void> {
+  const request = kitConfigure(settings);
   await Promise.all(RESOURCES.map((r) => r.provider.configure(request)));
 }

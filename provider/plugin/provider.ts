@@ -7,7 +7,7 @@
 import type * as pulumiProvider from "@pulumi/pulumi/provider";
 import { type Props, verdict } from "../kit/resource";
 import { closestName } from "../kit/check";
-import { configureAll, isKnownKey, PLUGIN_SETTINGS } from "./config";
+import { configureAll, inPluginTerms, isKnownKey, PLUGIN_SETTINGS } from "./config";
 import { type PluginResource, resourceOf } from "./resources";
 import { protect, reveal, unwrap } from "./secrets";
 
@@ -31,6 +31,15 @@ export interface ConfigCheck {
 /** The keys of `props` to return as secrets: the class's secret arguments and every key that came in secret. */
 function secretKeys(resource: PluginResource, ...sources: Set<string>[]): Set<string> {
   return new Set([...resource.secrets, ...sources.flatMap((s) => [...s])]);
+}
+
+/** Runs `step`; its failure is rethrown with the message in the plugin's terms (its config keys). */
+async function inTerms<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new Error(inPluginTerms(error instanceof Error ? error.message : String(error)));
+  }
 }
 
 /** The secretstack provider: the five kit providers behind one schema. */
@@ -84,17 +93,19 @@ export class SecretstackProvider implements pulumiProvider.Provider {
     return { changes: diffs.length > 0, diffs };
   }
 
-  /** Records the configuration (`secretstack:<key>` variables) as every resource's stack config. */
-  async configure(variables: ReadonlyMap<string, string>): Promise<void> {
-    await configureAll(variables);
+  /** Records the configuration (by provider key, see ./config) as every resource's stack config. */
+  async configure(settings: ReadonlyMap<string, string>): Promise<void> {
+    await configureAll(settings);
   }
 
   /** The kit's check; the inputs come back with their secrets wrapped. */
   async check(urn: string, olds: Props, news: Props): Promise<pulumiProvider.CheckResult> {
     const resource = resourceOf(urn);
     const given = unwrap(news);
-    const result = await resource.provider.check(unwrap(olds).plain, given.plain);
-    if (result.failures !== undefined && result.failures.length > 0) return { failures: result.failures };
+    const result = await inTerms(() => resource.provider.check(unwrap(olds).plain, given.plain));
+    if (result.failures !== undefined && result.failures.length > 0) {
+      return { failures: result.failures.map((f) => ({ ...f, reason: inPluginTerms(f.reason) })) };
+    }
     return { inputs: protect(result.inputs ?? {}, secretKeys(resource, given.secretKeys)) };
   }
 
@@ -103,7 +114,7 @@ export class SecretstackProvider implements pulumiProvider.Provider {
     const resource = resourceOf(urn);
     const before = unwrap(olds).plain;
     const after = unwrap(news).plain;
-    const summary = await resource.provider.diff(id, before, after);
+    const summary = await inTerms(() => resource.provider.diff(id, before, after));
     const { definition } = resource;
     const stored = definition.upgrade(before, id);
     const detailedDiff: Record<string, PropertyChange> = {};
@@ -126,7 +137,7 @@ export class SecretstackProvider implements pulumiProvider.Provider {
   async create(urn: string, inputs: Props): Promise<pulumiProvider.CreateResult> {
     const resource = resourceOf(urn);
     const given = unwrap(inputs);
-    const { id, outs } = await resource.provider.create(given.plain);
+    const { id, outs } = await inTerms(() => resource.provider.create(given.plain));
     return { id, outs: protect(outs, secretKeys(resource, given.secretKeys)) };
   }
 
@@ -134,7 +145,7 @@ export class SecretstackProvider implements pulumiProvider.Provider {
   async read(id: string, urn: string, props: Props = {}): Promise<pulumiProvider.ReadResult> {
     const resource = resourceOf(urn);
     const stored = unwrap(props);
-    const result = await resource.provider.read(id, stored.plain);
+    const result = await inTerms(() => resource.provider.read(id, stored.plain));
     const keys = secretKeys(resource, stored.secretKeys);
     return {
       id: result.id,
@@ -148,12 +159,13 @@ export class SecretstackProvider implements pulumiProvider.Provider {
     const resource = resourceOf(urn);
     const before = unwrap(olds);
     const after = unwrap(news);
-    const { outs } = await resource.provider.update(id, before.plain, after.plain);
+    const { outs } = await inTerms(() => resource.provider.update(id, before.plain, after.plain));
     return { outs: protect(outs, secretKeys(resource, before.secretKeys, after.secretKeys)) };
   }
 
   /** The kit's delete. */
   async delete(id: string, urn: string, props: Props): Promise<void> {
-    await resourceOf(urn).provider.delete(id, unwrap(props).plain);
+    const resource = resourceOf(urn);
+    await inTerms(() => resource.provider.delete(id, unwrap(props).plain));
   }
 }

@@ -198,7 +198,8 @@ function defaultOf(schema: z.ZodType): string | number | boolean | undefined {
 /** Whether a field may be absent: as an argument (`input`: optional or defaulted) or in outputs (`output`). */
 export function isOptional(schema: z.ZodType, side: "input" | "output"): boolean {
   const zod = (schema as unknown as { _zod: { optin?: string; optout?: string } })._zod;
-  return side === "input" ? zod.optin === "optional" : zod.optout === "optional";
+  // An argument with a default may be left out (`optin` is "defaulted"); an output never is.
+  return side === "input" ? zod.optin !== undefined : zod.optout === "optional";
 }
 
 /** The fields of an object schema (through the wrappers a definition may add). */

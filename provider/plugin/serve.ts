@@ -24,6 +24,7 @@ import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import type { Props } from "../kit/resource";
 import { type PropertyChange, SecretstackProvider } from "./provider";
 import { packageSchema } from "./schema";
+import { reveal } from "./secrets";
 
 interface Stubs {
   grpc: typeof grpcTypes;
@@ -88,9 +89,14 @@ function handlers(provider: SecretstackProvider, { pb }: Stubs) {
   };
 
   const configure: Unary<provpbTypes.ConfigureRequest, provpbTypes.ConfigureResponse> = (call, callback) => {
-    const variables = new Map<string, string>();
-    call.request.getVariablesMap().forEach((value, key) => variables.set(key, value));
-    provider.configure(variables).then(
+    const settings = new Map<string, string>();
+    call.request.getVariablesMap().forEach((value, key) => settings.set(key, value));
+    // The inputs of the provider, when the engine sends them, say the same by key (secrets wrapped).
+    for (const [key, value] of Object.entries(reveal(props(call.request.getArgs())) as Props)) {
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+        settings.set(key, String(value));
+    }
+    provider.configure(settings).then(
       () => {
         const response = new pb.ConfigureResponse();
         response.setAcceptsecrets(true);
