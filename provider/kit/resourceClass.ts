@@ -39,18 +39,11 @@ export interface ResourceClassSpec<A> {
 }
 
 /** The class of a resource: constructed from its name, arguments and options, exposing every output. */
-export type ResourceClass<A, O> = (new (
+export type ResourceClass<A, O> = new (
   name: string,
   args: A,
   opts?: pulumi.CustomResourceOptions,
-) => pulumi.dynamic.Resource & { readonly [K in keyof O]-?: pulumi.Output<O[K]> }) &
-  SecretDeclaration;
-
-/** What a resource class says of itself beyond its provider: the arguments it always keeps secret. */
-export interface SecretDeclaration {
-  /** Arguments always kept secret, in state and in outputs (the provider plugin keeps the same ones secret). */
-  readonly secrets: readonly string[];
-}
+) => pulumi.dynamic.Resource & { readonly [K in keyof O]-?: pulumi.Output<O[K]> };
 
 /** The base class of a resource whose arguments are `A` and whose stored outputs are `O`. */
 export function resourceClass<A extends object, O extends object>(
@@ -58,8 +51,6 @@ export function resourceClass<A extends object, O extends object>(
 ): ResourceClass<A, O> {
   const [module, type] = spec.type.split(":");
   class Declared extends pulumi.dynamic.Resource {
-    static readonly secrets: readonly string[] = spec.secrets;
-
     constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
       const given = { ...(args as object), ...spec.claim?.(name, args) };
       const registered = registration(

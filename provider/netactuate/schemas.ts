@@ -6,6 +6,12 @@
 import { z } from "zod";
 import { nameProblem, orUnknown, SCHEMA_VERSION, SCHEMA_VERSION_DESCRIPTION, schemaVersionOf } from "../kit";
 
+/** The arguments each NetActuate resource keeps secret in state and outputs (its class and the provider plugin). */
+export const SECRET_ARGUMENTS = {
+  SecretList: ["connection"],
+  SecretValue: ["value", "connection"],
+} as const;
+
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Largest value the API stores, in UTF-8 bytes. */
@@ -140,7 +146,7 @@ const storedValue = z.object({
   listId: z
     .union([z.string(), z.number().transform(String)])
     .describe("Id of the list that holds the value."),
-  key: z.string().describe("The key."),
+  key: z.string().describe("The key, unique across the account."),
   value: z.string().describe("The value (secret)."),
   connection: storedConnection.describe("The connection settings (secret)."),
 });

@@ -1,25 +1,22 @@
 /**
  * The five resources the provider plugin serves, by type token: each one is the kit's provider object that the
  * dynamic resource runs (the same `*.provider` module, never a second implementation), its definition (the zod
- * schemas and change rules the schema and the detailed diff are made from), and the arguments its resource
- * class always keeps secret.
+ * schemas and change rules the schema and the detailed diff are made from), and the arguments it always keeps
+ * secret (the list its resource class registers as secret too).
  */
 import { definitionOf, type KitProvider, type Props, type ResourceDefinition } from "../kit/resource";
-import { NETACTUATE_SETTINGS } from "../netactuate/connection";
-import { SecretList } from "../netactuate/secretList";
-import { SecretValue } from "../netactuate/secretValue";
 import type { SettingSpec } from "../kit/settings";
+import { NETACTUATE_SETTINGS } from "../netactuate/connection";
+import { SECRET_ARGUMENTS as NETACTUATE_SECRETS } from "../netactuate/schemas";
+import secretListProvider from "../netactuate/secretList.provider";
+import secretValueProvider from "../netactuate/secretValue.provider";
 import { TENSORDOCK_SETTINGS } from "../tensordock/connection";
-import { GenericSecret } from "../tensordock/genericSecret";
-import { SshKey } from "../tensordock/sshKey";
+import genericSecretProvider from "../tensordock/genericSecret.provider";
+import { SECRET_ARGUMENTS as TENSORDOCK_SECRETS } from "../tensordock/lifecycle";
+import sshKeyProvider from "../tensordock/sshKey.provider";
 import { WALLETCREW_SETTINGS } from "../walletcrew/connection";
-import { TenantSecret } from "../walletcrew/tenantSecret";
-
-import secretListProvider = require("../netactuate/secretList.provider");
-import secretValueProvider = require("../netactuate/secretValue.provider");
-import genericSecretProvider = require("../tensordock/genericSecret.provider");
-import sshKeyProvider = require("../tensordock/sshKey.provider");
-import tenantSecretProvider = require("../walletcrew/tenantSecret.provider");
+import { SECRET_ARGUMENTS as WALLETCREW_SECRETS } from "../walletcrew/schema";
+import tenantSecretProvider from "../walletcrew/tenantSecret.provider";
 
 /** The package name: the plugin is `pulumi-resource-secretstack`, its tokens `secretstack:<api>:<Resource>`. */
 export const PACKAGE = "secretstack";
@@ -45,7 +42,7 @@ export interface PluginResource {
   provider: KitProvider<Props>;
   /** What the provider object was made from. */
   definition: ResourceDefinition<Props, Props>;
-  /** Arguments always secret in state and outputs, as the resource class declares them. */
+  /** Arguments always secret in state and outputs, as the resource class registers them. */
   secrets: readonly string[];
 }
 
@@ -59,11 +56,11 @@ function served(api: Api, provider: KitProvider<Props>, secrets: readonly string
 
 /** The resources, in the order of the schema. */
 export const RESOURCES: readonly PluginResource[] = [
-  served("tensordock", sshKeyProvider, SshKey.secrets),
-  served("tensordock", genericSecretProvider, GenericSecret.secrets),
-  served("walletcrew", tenantSecretProvider, TenantSecret.secrets),
-  served("netactuate", secretListProvider, SecretList.secrets),
-  served("netactuate", secretValueProvider, SecretValue.secrets),
+  served("tensordock", sshKeyProvider, TENSORDOCK_SECRETS.SshKey),
+  served("tensordock", genericSecretProvider, TENSORDOCK_SECRETS.GenericSecret),
+  served("walletcrew", tenantSecretProvider, WALLETCREW_SECRETS),
+  served("netactuate", secretListProvider, NETACTUATE_SECRETS.SecretList),
+  served("netactuate", secretValueProvider, NETACTUATE_SECRETS.SecretValue),
 ];
 
 const byToken = new Map(RESOURCES.map((r) => [r.token, r]));

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { registration } from "../kit/resourceClass";
 import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
+import { SECRET_ARGUMENTS } from "./lifecycle";
 
 import provider = require("./genericSecret.provider");
 
@@ -20,9 +21,6 @@ export interface GenericSecretArgs extends TensorDockResourceArgs {
  * refresh checks only that the secret still exists.
  */
 export class GenericSecret extends pulumi.dynamic.Resource {
-  /** Arguments always kept secret, in state and in outputs. */
-  static readonly secrets: readonly string[] = ["value", "connection"];
-
   /** The secret's name in TensorDock. */
   declare public readonly name: pulumi.Output<string>;
   /** The value as declared (secret); absent after an import until the program declares one. */
@@ -36,11 +34,9 @@ export class GenericSecret extends pulumi.dynamic.Resource {
 
   /** Declares a generic secret; see {@link GenericSecretArgs}. */
   constructor(name: string, args: GenericSecretArgs, opts?: pulumi.CustomResourceOptions) {
+    const secret = SECRET_ARGUMENTS.GenericSecret;
     // secretType is resolved by the provider (default GENERIC): registered even when not given.
-    const registered = registration(args, opts, {
-      secret: GenericSecret.secrets,
-      outputOnly: ["secretType"],
-    });
+    const registered = registration(args, opts, { secret, outputOnly: ["secretType"] });
     super(provider, name, ...registered, "tensordock", "GenericSecret");
   }
 }

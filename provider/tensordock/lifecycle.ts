@@ -46,6 +46,12 @@ const nameSchema = z
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (newlines, tabs)")
   .describe("The secret's name in TensorDock: 1 to 255 characters, no control characters.");
 
+/** The arguments each TensorDock resource keeps secret in state and outputs (its class and the provider plugin). */
+export const SECRET_ARGUMENTS = {
+  SshKey: ["connection"],
+  GenericSecret: ["value", "connection"],
+} as const;
+
 /** A resource's arguments: `name`, those of `shape`, and `connection`; strict, each one may be unknown at preview. */
 export function secretArguments<S extends z.ZodRawShape>(shape: S) {
   return z

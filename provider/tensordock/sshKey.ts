@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { registration } from "../kit/resourceClass";
 import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
+import { SECRET_ARGUMENTS } from "./lifecycle";
 
 import provider = require("./sshKey.provider");
 
@@ -21,9 +22,6 @@ export interface SshKeyArgs extends TensorDockResourceArgs {
  * deleted outside Pulumi; `import: "<id>"` adopts an existing key.
  */
 export class SshKey extends pulumi.dynamic.Resource {
-  /** Arguments always kept secret, in state and in outputs. */
-  static readonly secrets: readonly string[] = ["connection"];
-
   /** The key's name in TensorDock. */
   declare public readonly name: pulumi.Output<string>;
   /** The normalized public key line. */
@@ -47,7 +45,7 @@ export class SshKey extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      ...registration(args, opts, { secret: SshKey.secrets, outputOnly }),
+      ...registration(args, opts, { secret: SECRET_ARGUMENTS.SshKey, outputOnly }),
       "tensordock",
       "SshKey",
     );

@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { orUnknown, SCHEMA_VERSION, SCHEMA_VERSION_DESCRIPTION, type UNKNOWN } from "../kit";
 
+/** The arguments a TenantSecret keeps secret in state and outputs (its class and the provider plugin). */
+export const SECRET_ARGUMENTS = ["value", "connection"] as const;
+
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 

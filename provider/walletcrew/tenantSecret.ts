@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { claimIdentity, connectionScope } from "../kit/claims";
 import { resourceClass } from "../kit/resourceClass";
 import { WALLETCREW_SETTINGS } from "./connection";
-import type { Outputs } from "./schema";
+import { type Outputs, SECRET_ARGUMENTS } from "./schema";
 
 import provider = require("./tenantSecret.provider");
 
@@ -65,7 +65,7 @@ export interface TenantSecretArgs {
 export class TenantSecret extends resourceClass<TenantSecretArgs, Outputs>({
   provider,
   type: "walletcrew:TenantSecret",
-  secrets: ["value", "connection"],
+  secrets: SECRET_ARGUMENTS,
   outputOnly: ["expired", "tenantId", "adopt", "expiresOn", "notBefore"],
   claim: (name, args) => ({ key: claimKey(name, args.key, args.tenantId, args.connection) }),
 }) {}
