@@ -116,6 +116,23 @@ describe("the plugin's provider", () => {
     expect(tenantValue.detailedDiff).toEqual({ value: "update" });
   });
 
+  it("reads its settings in every form the engine sends them: by key, secretstack:config:<key>, secretstack:<key>", async () => {
+    try {
+      for (const key of [
+        "tensordockBaseUrl",
+        "secretstack:config:tensordockBaseUrl",
+        "secretstack:tensordockBaseUrl",
+      ]) {
+        await provider.configure(new Map([[key, "http://127.0.0.1:9/api/v2"]]));
+        expect(recordedConfig("tensordock:baseUrl")).toBe("http://127.0.0.1:9/api/v2");
+        // A setting absent from the new configuration is forgotten, not kept from the last one.
+        expect(recordedConfig("tensordock:apiToken")).toBeUndefined();
+      }
+    } finally {
+      await provider.configure(configOf());
+    }
+  });
+
   it("names the provider's own config keys when a setting is missing", async () => {
     await provider.configure(new Map());
     try {
