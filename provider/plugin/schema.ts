@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { UNKNOWN } from "../kit/check";
 import { verdict } from "../kit/resource";
-import { PLUGIN_SETTINGS } from "./config";
+import { inPluginTerms, PLUGIN_SETTINGS } from "./config";
 import { type Api, PACKAGE, type PluginResource, RESOURCES } from "./resources";
 
 /** A property of the schema (the part of Pulumi's PropertySpec we write). */
@@ -65,11 +65,14 @@ function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
-/** The first description met from the outside in (a field's own wins over the one of the type it wraps). */
+/**
+ * The first description met from the outside in (a field's own wins over the one of the type it wraps), naming
+ * the plugin's config keys where the classes' documentation names theirs.
+ */
 function descriptionOf(schema: z.ZodType): string | undefined {
   for (let s: z.ZodType | undefined = schema, depth = 0; s !== undefined && depth < 20; depth++) {
     const own = z.globalRegistry.get(s)?.description;
-    if (own !== undefined) return own;
+    if (own !== undefined) return inPluginTerms(own);
     s = inner(s);
   }
   return undefined;
@@ -272,7 +275,10 @@ const API_NAMES: Record<Api, string> = {
 
 function descriptionOfResource(resource: PluginResource): string {
   const secret = resource.secrets.length > 0 ? ` Always secret: ${resource.secrets.join(", ")}.` : "";
-  return `A ${API_NAMES[resource.api]} ${resource.name}, managed by the same provider as the ${resource.api}.${resource.name} dynamic resource.${secret}`;
+  return (
+    `${resource.name} (${API_NAMES[resource.api]}): the ${resource.api}.${resource.name} resource of ` +
+    `pulumi-secretstack, served by the same provider.${secret}`
+  );
 }
 
 /** The description of one provider config key, from its setting. */

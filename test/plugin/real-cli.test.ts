@@ -79,6 +79,30 @@ beforeAll(async () => {
 
 afterAll(() => project?.remove());
 
+describe("the plugin's schema under the real Pulumi CLI", () => {
+  it("is what the build wrote, and binds: every resource listed with its required arguments", async () => {
+    const plugin = path.join(REPO_ROOT, "bin", "pulumi-resource-secretstack");
+    const served = await project.ok(["package", "get-schema", plugin]);
+    const built = readFileSync(path.join(REPO_ROOT, "dist", "provider", "plugin", "schema.json"), "utf8");
+    expect(JSON.parse(served.stdout)).toEqual(JSON.parse(built));
+    const info = await project.ok(["package", "info", plugin]);
+    expect(info.stdout).toMatch(/Total resources 5/);
+    expect(info.stdout).toMatch(/Modules: netactuate, tensordock, walletcrew/);
+    const tenant = await project.ok([
+      "package",
+      "info",
+      plugin,
+      "--module",
+      "walletcrew",
+      "--resource",
+      "TenantSecret",
+    ]);
+    expect(tenant.stdout).toMatch(/- key \(string\*\)/);
+    expect(tenant.stdout).toMatch(/- connection \(secretstack:walletcrew:Connection/);
+    expect(tenant.stdout).toMatch(/- expired \(boolean\*\)/);
+  });
+});
+
 describe("the YAML quickstart under the real Pulumi CLI", () => {
   let firstOutputs: Record<string, string>;
 

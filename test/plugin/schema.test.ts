@@ -133,6 +133,12 @@ describe("the plugin's package schema", () => {
     expect(schema.provider.inputProperties).toEqual(variables);
   });
 
+  it("names the provider's config keys in its descriptions, never the classes' stack config keys", () => {
+    const text = JSON.stringify(schema);
+    expect(text).toContain("secretstack:walletcrewTenantId");
+    expect(text.match(/(?<![\w:])(tensordock|walletcrew|netactuate):[a-z]\w*/g)).toBeNull();
+  });
+
   it("is what the build wrote beside the plugin", () => {
     const built = JSON.parse(
       readFileSync(path.join(REPO_ROOT, "dist", "provider", "plugin", "schema.json"), "utf8"),
