@@ -117,7 +117,7 @@ function argumentsOf(news: Props, outputOnly: readonly string[]): Props {
   return given;
 }
 
-/** The verdict of one argument's rule (the provider plugin reports it per property as a detailed diff). */
+/** The verdict of one argument's rule (the provider plugin's schema asks it which arguments replace). */
 export function verdict<I extends Props, O extends Props>(
   rule: ChangeRule<I, O>,
   field: string,
@@ -167,15 +167,19 @@ export function defineResource<I extends Props, O extends Props>(
       const next = news as I;
       const replaces: string[] = [];
       let updates = false;
+      const changed: Record<string, Change> = {};
       for (const [field, rule] of Object.entries(def.changes) as Array<[string, ChangeRule<I, O>]>) {
         const v = verdict(rule, field, stored, next);
+        if (v !== "same") changed[field] = v;
         if (v === "replace") replaces.push(field);
         else if (v === "update") updates = true;
       }
       const first = def.deleteBeforeReplace;
       const deleteBeforeReplace =
         replaces.length > 0 && (typeof first === "function" ? first(stored, next) : first === true);
-      return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace };
+      const result = { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace };
+      diffVerdicts.set(result, changed);
+      return result;
     },
 
     /** A failed create leaves nothing behind (or says exactly what it could not remove). */
@@ -221,6 +225,14 @@ export function defineResource<I extends Props, O extends Props>(
   };
   definitions.set(provider, def as unknown as ResourceDefinition<Props, Props>);
   return provider;
+}
+
+/** The verdict of each argument that changed, per result of `diff` (beside it: the result keeps its shape). */
+const diffVerdicts = new WeakMap<object, Record<string, Change>>();
+
+/** What `diff` decided for each argument that changed, for a result it returned (the plugin's detailed diff). */
+export function verdictsOf(result: object): Readonly<Record<string, Change>> | undefined {
+  return diffVerdicts.get(result);
 }
 
 /** The definition behind each provider object, kept beside it so the object itself stays as Pulumi serializes it. */

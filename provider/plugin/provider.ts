@@ -2,10 +2,10 @@
  * The provider the plugin serves: every call goes to the kit's provider object of the resource its URN names,
  * the same object a dynamic resource runs, with secrets unwrapped on the way in and wrapped on the way out
  * (see ./secrets). Nothing here decides anything about a resource: check, diff and the lifecycle steps are the
- * kit's, and the detailed diff is the verdict of each argument's own rule.
+ * kit's, and the detailed diff is what the kit's diff decided for each argument.
  */
 import type * as pulumiProvider from "@pulumi/pulumi/provider";
-import { type Props, verdict } from "../kit/resource";
+import { type Props, verdictsOf } from "../kit/resource";
 import { closestName } from "../kit/check";
 import { configureAll, inPluginTerms, isKnownKey, PLUGIN_SETTINGS } from "./config";
 import { type PluginResource, resourceOf } from "./resources";
@@ -109,20 +109,15 @@ export class SecretstackProvider implements pulumiProvider.Provider {
     return { inputs: protect(result.inputs ?? {}, secretKeys(resource, given.secretKeys)) };
   }
 
-  /** The kit's diff, with each argument's own verdict as the detailed diff. */
+  /** The kit's diff, with its verdict on each argument as the detailed diff. */
   async diff(id: string, urn: string, olds: Props, news: Props): Promise<DetailedDiff> {
     const resource = resourceOf(urn);
     const before = unwrap(olds).plain;
     const after = unwrap(news).plain;
     const summary = await inTerms(() => resource.provider.diff(id, before, after));
-    const { definition } = resource;
-    const stored = definition.upgrade(before, id);
     const detailedDiff: Record<string, PropertyChange> = {};
-    for (const [field, rule] of Object.entries(definition.changes)) {
-      if (rule === undefined) continue;
-      const change = verdict(rule, field, stored, after);
-      if (change === "same") continue;
-      const kind = stored[field] === undefined ? "add" : after[field] === undefined ? "delete" : "update";
+    for (const [field, change] of Object.entries(verdictsOf(summary) ?? {})) {
+      const kind = before[field] === undefined ? "add" : after[field] === undefined ? "delete" : "update";
       detailedDiff[field] = change === "replace" ? `${kind}-replace` : kind;
     }
     return {
