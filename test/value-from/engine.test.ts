@@ -119,7 +119,7 @@ describe.each(CASES)("$resource with valueFrom { $source }", (row) => {
     const tag = `${row.resource.split(".")[1]!.toLowerCase()}-${row.source}`;
     const source = sourceOf(row.source, tag);
     const [first, second, outside] = [canary("vfa"), canary("vfb"), canary("vfc")];
-    const args = { ...(await row.args(s, tag)), valueFrom: source.valueFrom };
+    const args: Record<string, unknown> = { ...(await row.args(s, tag)), valueFrom: source.valueFrom };
     const stack = deployProgram({
       programDir: PROGRAM,
       env: s.env,
@@ -168,15 +168,24 @@ describe.each(CASES)("$resource with valueFrom { $source }", (row) => {
     summaries.push(await run("up"));
     expect(changes(summaries.at(-1) as never)).toEqual(NO_CHANGES);
 
+    // A new valueVersion sends the value again with nothing else changed.
+    const sentBefore = s.log.length;
+    args.valueVersion = 2;
+    summaries.push(await run("up"));
+    expect(changes(summaries.at(-1) as never)[row.change]).toBe(1);
+    expect(s.log.length).toBeGreaterThan(sentBefore);
+    if (row.remote) expect(await row.remote(s, (await subject()).id)).toBe(second);
+
     // A value changed outside Pulumi shows on refresh (where the API returns values), and up restores it.
     if (row.tamper && row.remote) {
-      await row.tamper(s, changed.id, outside);
+      const current = (await subject()).id;
+      await row.tamper(s, current, outside);
       const refreshed = await run("refresh");
       summaries.push(refreshed);
       expect(refreshed.drifted).toBe(1);
       summaries.push(await run("up"));
       expect(changes(summaries.at(-1) as never).updated).toBe(1);
-      expect(await row.remote(s, changed.id)).toBe(second);
+      expect(await row.remote(s, current)).toBe(second);
     }
 
     // A missing source is named, with the resource, before anything is sent.
