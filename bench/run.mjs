@@ -12,6 +12,7 @@ import { cleanup, engine, machine, machineLabel, ms, ROOT } from "./lib/harness.
 import { installPacked, providerTextSizes } from "./lib/package.mjs";
 import { pluginUpVsNoop } from "./lib/plugin.mjs";
 import { sharedRateLimit } from "./lib/shared-limit.mjs";
+import { valueFromPreview } from "./lib/value-from.mjs";
 import { formatTable, updateReadme } from "./lib/report.mjs";
 import { RATIO_TARGET, rowsOf } from "./lib/rows.mjs";
 import {
@@ -122,6 +123,10 @@ async function main() {
     results.plugin = await attempt(
       `up of ${Math.max(15, Math.round(150 * scale))} resources under the real Pulumi CLI: the provider plugin vs a plugin that does nothing`,
       () => pluginUpVsNoop(scale),
+    );
+    results.valueFrom = await attempt(
+      `preview of ${Math.max(1, Math.round(1000 * scale))} TenantSecrets: value vs valueFrom (one variable; one each)`,
+      () => valueFromPreview(scale),
     );
     results.providerText = await attempt("__provider text from the packed install", async () => {
       const installed = await installing;

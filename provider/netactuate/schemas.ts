@@ -4,7 +4,15 @@
  * any schema version by the `upgrade*` functions, so refresh, update and delete keep working after an upgrade.
  */
 import { z } from "zod";
-import { nameProblem, orUnknown, SCHEMA_VERSION, SCHEMA_VERSION_DESCRIPTION, schemaVersionOf } from "../kit";
+import {
+  nameProblem,
+  orUnknown,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_DESCRIPTION,
+  schemaVersionOf,
+  sourcedOutputs,
+  valueArguments,
+} from "../kit";
 
 /** The arguments each NetActuate resource keeps secret in state and outputs (its class and the provider plugin). */
 export const SECRET_ARGUMENTS = {
@@ -106,12 +114,13 @@ export const secretValueInputsSchema = z
       "The key, unique across the account: 1 to 128 letters, digits, '_', '.' or '-', case-sensitive. " +
         "Cloud-init references it as ${{secret.KEY}}. Changing it updates in place.",
     ),
-    value: orUnknown(
+    ...valueArguments(
       z
         .string()
         .min(1, "value must not be empty")
-        .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_VALUE_BYTES, "value must be at most 64 KiB"),
-    ).describe("The value (stored as a secret; at most 64 KiB). Changing it updates in place."),
+        .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_VALUE_BYTES, "value must be at most 64 KiB")
+        .describe("The value (stored as a secret; at most 64 KiB). Changing it updates in place."),
+    ),
     connection,
   })
   .strict();
@@ -147,7 +156,8 @@ const storedValue = z.object({
     .union([z.string(), z.number().transform(String)])
     .describe("Id of the list that holds the value."),
   key: z.string().describe("The key, unique across the account."),
-  value: z.string().describe("The value (secret)."),
+  value: z.string().optional().describe("The value (secret); absent when it is read from valueFrom."),
+  ...sourcedOutputs,
   connection: storedConnection.describe("The connection settings (secret)."),
 });
 

@@ -3,7 +3,14 @@
  * property's name), the outputs stored in state, and the upgrade of older output shapes.
  */
 import { z } from "zod";
-import { orUnknown, SCHEMA_VERSION, SCHEMA_VERSION_DESCRIPTION, type UNKNOWN } from "../kit";
+import {
+  orUnknown,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_DESCRIPTION,
+  sourcedOutputs,
+  type UNKNOWN,
+  valueArguments,
+} from "../kit";
 
 /** The arguments a TenantSecret keeps secret in state and outputs (its class and the provider plugin). */
 export const SECRET_ARGUMENTS = ["value", "connection"] as const;
@@ -82,7 +89,7 @@ export const connectionSchema = z
 export const inputsSchema = z
   .object({
     key: orUnknown(key),
-    value: orUnknown(value),
+    ...valueArguments(value),
     expiresOn: orUnknown(
       date(
         "expiresOn",
@@ -122,7 +129,8 @@ export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & 
 /** Outputs as stored in state: the checked inputs, plus what the API told us and the schema version. */
 export const outputsSchema = z.object({
   key: z.string().describe("The secret key."),
-  value: z.string().describe("The value (secret)."),
+  value: z.string().optional().describe("The value (secret); absent when it is read from valueFrom."),
+  ...sourcedOutputs,
   tenantId: z
     .string()
     .describe("The tenant, resolved from the argument, connection, stack config or environment."),
