@@ -33,6 +33,11 @@ function secretKeys(resource: PluginResource, ...sources: Set<string>[]): Set<st
   return new Set([...resource.secrets, ...sources.flatMap((s) => [...s])]);
 }
 
+/** Whether `props` has `field`; a value read from `valueFrom` is the same argument as a declared `value`. */
+function present(props: Props, field: string): boolean {
+  return props[field] !== undefined || (field === "value" && props.valueFrom !== undefined);
+}
+
 /** Runs `step`; its failure is rethrown with the message in the plugin's terms (its config keys). */
 async function inTerms<T>(step: () => Promise<T>): Promise<T> {
   try {
@@ -117,7 +122,7 @@ export class SecretstackProvider implements pulumiProvider.Provider {
     const summary = await inTerms(() => resource.provider.diff(id, before, after));
     const detailedDiff: Record<string, PropertyChange> = {};
     for (const [field, change] of Object.entries(verdictsOf(summary) ?? {})) {
-      const kind = before[field] === undefined ? "add" : after[field] === undefined ? "delete" : "update";
+      const kind = !present(before, field) ? "add" : !present(after, field) ? "delete" : "update";
       detailedDiff[field] = change === "replace" ? `${kind}-replace` : kind;
     }
     return {

@@ -114,6 +114,22 @@ describe("the plugin's provider", () => {
       { key: "K", value: secret("b"), tenantId: "demo", adopt: false },
     );
     expect(tenantValue.detailedDiff).toEqual({ value: "update" });
+    // From valueFrom to a declared value: the same argument, changed in place, not one added.
+    const declared = await provider.diff(
+      "demo/K",
+      TENANT,
+      {
+        key: "K",
+        valueFrom: { env: "SOME_VARIABLE" },
+        valueFingerprint: "scrypt-v1:salt:print",
+        tenantId: "demo",
+        adopt: false,
+        expired: false,
+        schemaVersion: 1,
+      },
+      { key: "K", value: secret("b"), tenantId: "demo", adopt: false },
+    );
+    expect(declared).toMatchObject({ changes: true, replaces: [], detailedDiff: { value: "update" } });
   });
 
   it("reads its settings in every form the engine sends them: by key, secretstack:config:<key>, secretstack:<key>", async () => {
