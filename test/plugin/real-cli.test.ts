@@ -4,7 +4,8 @@
  * from this process: up, a plan with no changes, a change, a refresh with no changes, `pulumi import` of objects
  * made outside Pulumi (all five types), destroy, and a sandbox left empty. No secret (a planted value, the
  * sandbox's credentials, an imported value) reaches the state in plain text, `pulumi stack export`, the CLI's
- * output or the plugin's log.
+ * output or the plugin's log. A second program takes its values from valueFrom (an environment variable and a
+ * file), which the plugin reads as the classes' provider does.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -20,6 +21,9 @@ const PUBLIC_KEY =
 
 const sandbox = withSandbox();
 let project: RealPulumiProject;
+let cliDir: string;
+/** A second project: values read by the plugin from valueFrom (an environment variable, a file). */
+let sourced: RealPulumiProject | undefined;
 const planted = canary("yamlvalue");
 const rotated = canary("yamlrotated");
 const importedValue = canary("imported");
@@ -57,7 +61,7 @@ async function exported(): Promise<{ text: string; resources: ExportedResource[]
 
 beforeAll(async () => {
   // Fails, never skips, without the CLI: the build is cached, so only the first run on a machine is slow.
-  const cliDir = await buildRealPulumi();
+  cliDir = await buildRealPulumi();
   expect(existsSync(path.join(REPO_ROOT, "dist", "provider", "plugin", "main.js"))).toBe(true);
   const { sandbox: s } = sandbox.current;
   // The Wallet Crew and NetActuate from the environment, TensorDock from the provider's config (below).
@@ -77,7 +81,10 @@ beforeAll(async () => {
   await project.ok(["config", "set", "secretstack:walletcrewTenantId", s.walletcrew.tenantId]);
 }, 40 * 60_000);
 
-afterAll(() => project?.remove());
+afterAll(() => {
+  project?.remove();
+  sourced?.remove();
+});
 
 describe("the plugin's schema under the real Pulumi CLI", () => {
   it("is what the build wrote, and binds: every resource listed with its required arguments", async () => {
@@ -208,5 +215,79 @@ describe("the YAML quickstart under the real Pulumi CLI", () => {
     expect(destroy.stdout).toMatch(/- 11 deleted/);
     expect(await sandbox.current.contents()).toEqual(EMPTY_SANDBOX);
     expect(findLeak(project.output(), secrets())).toBeUndefined();
+  });
+});
+
+describe("values from valueFrom through the plugin under the real Pulumi CLI", () => {
+  const fromEnv = canary("vfenv");
+  const fromFile = canary("vffile");
+  const changed = canary("vfchanged");
+
+  function program(pluginDir: string): string {
+    return [
+      "name: secretstack-value-from-yaml",
+      "runtime: yaml",
+      "plugins:",
+      "  providers:",
+      "    - name: secretstack",
+      `      path: ${pluginDir}`,
+      "resources:",
+      "  fromEnv:",
+      "    type: secretstack:walletcrew:TenantSecret",
+      "    properties:",
+      "      key: yaml-from-env",
+      "      valueFrom:",
+      "        env: YAML_SOURCED_VALUE",
+      "  fromFile:",
+      "    type: secretstack:netactuate:SecretList",
+      "    properties:",
+      "      name: yaml-sourced",
+      "  fileValue:",
+      "    type: secretstack:netactuate:SecretValue",
+      "    properties:",
+      "      listId: ${fromFile.id}",
+      "      key: YAML_FROM_FILE",
+      "      valueFrom:",
+      "        file: sourced.txt",
+      "",
+    ].join("\n");
+  }
+
+  it("sends what the source holds, keeps it out of the state, and plans an update when the source changes", async () => {
+    const { sandbox: s } = sandbox.current;
+    const env = {
+      WALLETCREW_API_KEY: s.walletcrew.apiKey,
+      WALLETCREW_BASE_URL: s.walletcrew.baseUrl,
+      WALLETCREW_TENANT_ID: s.walletcrew.tenantId,
+      NETACTUATE_API_KEY: s.netactuate.apiKey,
+      NETACTUATE_BASE_URL: s.netactuate.baseUrl,
+    };
+    sourced = new RealPulumiProject(cliDir, { ...env, YAML_SOURCED_VALUE: fromEnv });
+    writeFileSync(path.join(sourced.projectDir, "Pulumi.yaml"), program(sourced.pluginDir));
+    // Relative to the project's directory, as for a program's classes.
+    writeFileSync(path.join(sourced.projectDir, "sourced.txt"), fromFile);
+    await sourced.ok(["stack", "init", "sourced"]);
+    await sourced.ok(["up", "--yes"]);
+    const { walletcrew, netactuate } = sandbox.current.clients;
+    expect(await walletcrew.demo?.retrieve("yaml-from-env")).toBe(fromEnv);
+    const value = (await netactuate.values.listAll()).find((v) => v.key === "YAML_FROM_FILE");
+    expect(value?.value).toBe(fromFile);
+    const state = (await sourced.ok(["stack", "export", "--show-secrets"])).stdout;
+    expect(state).toContain("valueFingerprint");
+    expect(findLeak(state, [fromEnv, fromFile])).toBeUndefined();
+
+    expect((await sourced.run(["preview", "--expect-no-changes"])).code).toBe(0);
+    // The variable changed: the plan shows an update of value (sending nothing), and up sends the new one.
+    const requestsBefore = sandbox.current.log.length;
+    const preview = await sourced.ok(["preview", "--diff"], { env: { YAML_SOURCED_VALUE: changed } });
+    expect(preview.stdout).toMatch(/~ secretstack:walletcrew:TenantSecret/);
+    expect(preview.stdout).toMatch(/~ 1 to update/);
+    expect(sandbox.current.log.length).toBe(requestsBefore);
+    await sourced.ok(["up", "--yes"], { env: { YAML_SOURCED_VALUE: changed } });
+    expect(await walletcrew.demo?.retrieve("yaml-from-env")).toBe(changed);
+    await sourced.ok(["destroy", "--yes"], { env: { YAML_SOURCED_VALUE: changed } });
+    expect(await sandbox.current.contents()).toEqual(EMPTY_SANDBOX);
+    const seen = `${sourced.output()}\n${readFileSync(sourced.pluginLog, "utf8")}`;
+    expect(findLeak(seen, [fromEnv, fromFile, changed])).toBeUndefined();
   });
 });

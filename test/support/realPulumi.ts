@@ -21,6 +21,14 @@ export async function buildRealPulumi(): Promise<string> {
   return dir;
 }
 
+/** Options of one CLI command. */
+export interface CliOptions {
+  /** Killed after this long. @default 180 s */
+  timeoutMs?: number;
+  /** Variables added to the project's environment for this command only. */
+  env?: Record<string, string>;
+}
+
 /** One finished CLI command: its arguments and everything it printed. */
 export interface CliResult extends Finished {
   args: readonly string[];
@@ -79,12 +87,12 @@ export class RealPulumiProject {
     };
   }
 
-  /** Runs `pulumi <args>` in the project, to completion. */
-  async run(args: readonly string[], timeoutMs = 180_000): Promise<CliResult> {
+  /** Runs `pulumi <args>` in the project, to completion (`env` adds to the project's environment). */
+  async run(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
     const finished = await runProcess(path.join(this.cliDir, "pulumi"), [...args, "--non-interactive"], {
       cwd: this.projectDir,
-      env: this.environment(),
-      timeoutMs,
+      env: { ...this.environment(), ...options.env },
+      timeoutMs: options.timeoutMs ?? 180_000,
     });
     const result = { ...finished, args };
     this.results.push(result);
@@ -92,8 +100,8 @@ export class RealPulumiProject {
   }
 
   /** Runs `pulumi <args>` and fails, with its output, unless it exits 0. */
-  async ok(args: readonly string[], timeoutMs?: number): Promise<CliResult> {
-    const result = await this.run(args, timeoutMs);
+  async ok(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+    const result = await this.run(args, options);
     if (result.code !== 0) {
       throw new Error(
         `pulumi ${args.join(" ")} exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
