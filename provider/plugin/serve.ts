@@ -70,14 +70,13 @@ function props(struct: structTypes.Struct | undefined): Props {
   return (struct?.toJavaScript() ?? {}) as Props;
 }
 
-/** A failure as gRPC sends it: the message alone (every message of the kit is free of values). */
-function failed(error: unknown): grpcTypes.ServiceError {
-  const message = error instanceof Error ? error.message : String(error);
-  return Object.assign(new Error(message), { code: 2, details: message, metadata: undefined }) as never;
-}
-
 /** The handlers this plugin adds to the server's own. */
-function handlers(provider: SecretstackProvider, { pb }: Stubs) {
+function handlers(provider: SecretstackProvider, { grpc, pb }: Stubs) {
+  /** A failure as gRPC sends it: the message alone (no message of the kit holds a value). */
+  const failed = (error: unknown): Partial<grpcTypes.StatusObject> => ({
+    code: grpc.status.UNKNOWN,
+    details: error instanceof Error ? error.message : String(error),
+  });
   const Kind = pb.PropertyDiff.Kind;
   const kinds: Record<PropertyChange, provpbTypes.PropertyDiff.Kind> = {
     add: Kind.ADD,

@@ -276,6 +276,17 @@ describe("the plugin over gRPC", () => {
     expect(findLeak(stderr, [...values, rotated])).toBeUndefined();
   });
 
+  it("fails a diff of a type it does not serve as an error naming the types it serves", async () => {
+    const error = await diff("secretstack:tensordock:Instance", "x", "id", {}, {}).then(
+      () => undefined,
+      (e: unknown) => e as grpcTypes.ServiceError,
+    );
+    expect(error?.code).toBe(grpc.status.UNKNOWN);
+    expect(error?.details).toMatch(
+      /^unknown resource type secretstack:tensordock:Instance: the secretstack provider serves secretstack:tensordock:SshKey, /,
+    );
+  });
+
   it("fails a create with the kit's message, naming the provider's config keys and no value", async () => {
     const value = canary("grpcfail");
     const error = await create("secretstack:tensordock:GenericSecret", "bad", {
