@@ -130,8 +130,8 @@ function argumentsOf(news: Props, outputOnly: readonly string[]): Props {
   return given;
 }
 
-/** The verdict of one argument's rule (the provider plugin's schema asks it which arguments replace). */
-export function verdict<I extends Props, O extends Props>(
+/** The verdict of one argument's rule. */
+function verdict<I extends Props, O extends Props>(
   rule: ChangeRule<I, O>,
   field: string,
   stored: O,

@@ -8,7 +8,6 @@
  */
 import { z } from "zod";
 import { UNKNOWN } from "../kit/check";
-import { verdict } from "../kit/resource";
 import { inPluginTerms, PLUGIN_SETTINGS } from "./config";
 import { type Api, PACKAGE, type PluginResource, RESOURCES } from "./resources";
 
@@ -216,19 +215,13 @@ export function fieldsOf(schema: z.ZodType): Record<string, z.ZodType> {
 }
 
 /**
- * Whether changing `field` replaces an existing object, by its rule in the definition: a rule given as a
- * function is asked about a change of that field alone.
+ * Whether changing `field` always replaces an existing object: its rule in the definition is "replace". A rule
+ * that decides from the state (GenericSecret's value: recorded in place after an import, otherwise replaced) is
+ * not marked: SDKs generated from the schema would force a replacement where the provider's Diff says update.
  */
 export function replacesOnChange(resource: PluginResource, field: string): boolean {
   const rule = resource.definition.changes[field];
-  if (rule === undefined) return false;
-  try {
-    return verdict(rule, field, { [field]: "before" }, { [field]: "after" }) === "replace";
-  } catch {
-    return typeof rule === "string"
-      ? rule === "replace"
-      : typeof rule === "object" && rule.change === "replace";
-  }
+  return rule === "replace" || (typeof rule === "object" && rule.change === "replace");
 }
 
 function resourceSpec(resource: PluginResource, writer: TypeWriter): ResourceSpec {

@@ -79,7 +79,7 @@ describe("the plugin's package schema", () => {
     });
   });
 
-  it("marks the arguments whose change replaces the object, as each definition's rule says", () => {
+  it("marks the arguments whose change always replaces the object, as each definition's rule says", () => {
     const replacing = Object.fromEntries(
       Object.entries(schema.resources).map(([token, spec]) => [
         token,
@@ -90,7 +90,8 @@ describe("the plugin's package schema", () => {
     );
     expect(replacing).toEqual({
       "secretstack:tensordock:SshKey": ["name", "publicKey"],
-      "secretstack:tensordock:GenericSecret": ["name", "secretType", "value"],
+      // value: replaced, except when a value is first declared for an imported secret (recorded in place).
+      "secretstack:tensordock:GenericSecret": ["name", "secretType"],
       "secretstack:walletcrew:TenantSecret": ["key", "tenantId"],
       "secretstack:netactuate:SecretList": [],
       "secretstack:netactuate:SecretValue": ["listId"],
