@@ -24,6 +24,8 @@ let project: RealPulumiProject;
 let cliDir: string;
 /** A second project: values read by the plugin from valueFrom (an environment variable, a file). */
 let sourced: RealPulumiProject | undefined;
+/** A third: an explicit provider resource whose properties are the settings. */
+let explicit: RealPulumiProject | undefined;
 const planted = canary("yamlvalue");
 const rotated = canary("yamlrotated");
 const importedValue = canary("imported");
@@ -84,6 +86,7 @@ beforeAll(async () => {
 afterAll(() => {
   project?.remove();
   sourced?.remove();
+  explicit?.remove();
 });
 
 describe("the plugin's schema under the real Pulumi CLI", () => {
@@ -289,5 +292,62 @@ describe("values from valueFrom through the plugin under the real Pulumi CLI", (
     expect(await sandbox.current.contents()).toEqual(EMPTY_SANDBOX);
     const seen = `${sourced.output()}\n${readFileSync(sourced.pluginLog, "utf8")}`;
     expect(findLeak(seen, [fromEnv, fromFile, changed])).toBeUndefined();
+  });
+});
+
+describe("an explicit secretstack provider under the real Pulumi CLI", () => {
+  it("takes its settings from its properties (no environment), and keeps its credential encrypted", async () => {
+    const { sandbox: s, credentials } = sandbox.current;
+    const value = canary("explicit");
+    explicit = new RealPulumiProject(cliDir, {});
+    writeFileSync(
+      path.join(explicit.projectDir, "Pulumi.yaml"),
+      [
+        "name: secretstack-explicit-provider",
+        "runtime: yaml",
+        "plugins:",
+        "  providers:",
+        "    - name: secretstack",
+        `      path: ${explicit.pluginDir}`,
+        "config:",
+        "  walletcrewKey:",
+        "    type: string",
+        "    secret: true",
+        "resources:",
+        "  eu:",
+        "    type: pulumi:providers:secretstack",
+        "    properties:",
+        "      walletcrewApiKey: ${walletcrewKey}",
+        `      walletcrewBaseUrl: ${s.walletcrew.baseUrl}`,
+        "      walletcrewTenantId: demo-eu",
+        "  signing:",
+        "    type: secretstack:walletcrew:TenantSecret",
+        "    properties:",
+        "      key: explicit-signing-key",
+        "      value:",
+        "        fn::secret: ${secretValue}",
+        "    options:",
+        "      provider: ${eu}",
+        "variables:",
+        "  secretValue:",
+        "    fn::secret: " + value,
+        "",
+      ].join("\n"),
+    );
+    const key = credentials.walletcrewKeys["demo-eu"] ?? "";
+    expect(key).not.toBe("");
+    await explicit.ok(["stack", "init", "explicit"]);
+    await explicit.ok(["config", "set", "--secret", "walletcrewKey", key]);
+    await explicit.ok(["up", "--yes"]);
+    expect(await sandbox.current.clients.walletcrew["demo-eu"]?.retrieve("explicit-signing-key")).toBe(value);
+    const { stdout } = await explicit.ok(["stack", "export"]);
+    expect(stdout).toContain("pulumi:providers:secretstack");
+    expect(findLeak(stdout, [key, value])).toBeUndefined();
+    expect(findLeak(readTree(explicit.backendDir), [key, value])).toBeUndefined();
+    await explicit.ok(["destroy", "--yes"]);
+    expect(await sandbox.current.contents()).toEqual(EMPTY_SANDBOX);
+    expect(
+      findLeak(`${explicit.output()}\n${readFileSync(explicit.pluginLog, "utf8")}`, [key, value]),
+    ).toBeUndefined();
   });
 });
