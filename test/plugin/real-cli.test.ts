@@ -89,7 +89,9 @@ afterAll(() => {
   explicit?.remove();
 });
 
-describe("the plugin's schema under the real Pulumi CLI", () => {
+// Each CLI command takes seconds, and CI runs this file beside the rest of the e2e lane on two cores: every test
+// here has four minutes.
+describe("the plugin's schema under the real Pulumi CLI", { timeout: 240_000 }, () => {
   it("is what the build wrote, and binds: every resource listed with its required arguments", async () => {
     const plugin = path.join(REPO_ROOT, "bin", "pulumi-resource-secretstack");
     const served = await project.ok(["package", "get-schema", plugin]);
@@ -113,7 +115,7 @@ describe("the plugin's schema under the real Pulumi CLI", () => {
   });
 });
 
-describe("the YAML quickstart under the real Pulumi CLI", () => {
+describe("the YAML quickstart under the real Pulumi CLI", { timeout: 240_000 }, () => {
   let firstOutputs: Record<string, string>;
 
   it("deploys all five resources through the plugin", async () => {
@@ -221,7 +223,7 @@ describe("the YAML quickstart under the real Pulumi CLI", () => {
   });
 });
 
-describe("values from valueFrom through the plugin under the real Pulumi CLI", () => {
+describe("values from valueFrom through the plugin under the real Pulumi CLI", { timeout: 240_000 }, () => {
   const fromEnv = canary("vfenv");
   const fromFile = canary("vffile");
   const changed = canary("vfchanged");
@@ -295,7 +297,7 @@ describe("values from valueFrom through the plugin under the real Pulumi CLI", (
   });
 });
 
-describe("an explicit secretstack provider under the real Pulumi CLI", () => {
+describe("an explicit secretstack provider under the real Pulumi CLI", { timeout: 240_000 }, () => {
   it("takes its settings from its properties (no environment), and keeps its credential encrypted", async () => {
     const { sandbox: s, credentials } = sandbox.current;
     const value = canary("explicit");
