@@ -27,7 +27,7 @@ export {
   closeSharedRateLimits,
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_KEY_PREFIX,
-} from "./sharedBudget";
+} from "./redisLink";
 export { scrub } from "./redact";
 export { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS, HttpClient, realSleep, systemClock } from "./request";
 export { type ApiProfile, apiHttpClient, pickTransportOptions } from "./apiClient";
