@@ -64,33 +64,17 @@ function sourceName(spec: SettingSpec, source: "connection" | "config" | "env"):
 }
 
 function parse(api: string, spec: SettingSpec, text: string, where: string): SettingValue {
+  const url = URL.parse(text);
   if (spec.kind === "url") {
-    let url: URL | undefined;
-    try {
-      url = new URL(text);
-    } catch {
-      url = undefined;
-    }
     // The text itself is not repeated: a URL can carry credentials in its user-info part.
-    if (
-      url === undefined ||
-      (url.protocol !== "http:" && url.protocol !== "https:") ||
-      url.username ||
-      url.password
-    ) {
+    if (!(url?.protocol === "http:" || url?.protocol === "https:") || url.username || url.password) {
       throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
     }
     return text.replace(/\/+$/, "");
   }
   if (spec.kind === "redis") {
-    let protocol = "";
-    try {
-      protocol = new URL(text).protocol;
-    } catch {
-      protocol = "";
-    }
     // Never repeated: the URL may carry Redis's password.
-    if (protocol !== "redis:" && protocol !== "rediss:") {
+    if (url?.protocol !== "redis:" && url?.protocol !== "rediss:") {
       throw new SettingError(`${api} ${spec.label} from ${where} must be a redis:// or rediss:// URL`);
     }
     return text;
@@ -150,20 +134,6 @@ export function readSetting(api: string, spec: SettingSpec, fromConnection: unkn
   if (spec.default !== undefined) return parse(api, spec, spec.default, "the default");
   if (spec.required) throw new MissingCredentialError(api, spec);
   return undefined;
-}
-
-/** Reads every setting of a table: `{ apiToken: "…", baseUrl: "https://…", requestsPerMinute: 100 }`. */
-export function readSettings<K extends string>(
-  api: string,
-  specs: Record<K, SettingSpec>,
-  connection: Record<string, unknown> | undefined,
-): Record<K, SettingValue> {
-  const out = {} as Record<K, SettingValue>;
-  for (const key of Object.keys(specs) as K[]) {
-    const spec = specs[key];
-    out[key] = readSetting(api, spec, spec.field === undefined ? undefined : connection?.[spec.field]);
-  }
-  return out;
 }
 
 /**

@@ -7,20 +7,15 @@ import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
 import { lookup } from "../kit";
 import { CONFIG_KEYS, sessionOf } from "./connection";
+import type { ConnectionArgs } from "./keyRegistry";
 import { holder, LISTS, VALUES } from "./remote";
 import { connectionSchema } from "./schemas";
 
-/** Settings of a lookup; each falls back to stack config, then the environment. */
-export interface LookupConnection {
-  /** @default netactuate:apiKey, then NETACTUATE_API_KEY */
-  apiKey?: string;
-  /** @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api/ */
-  baseUrl?: string;
-  /** @default netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then "query" (`?key=`, as NetActuate's SDKs send it) */
-  authStyle?: "query" | "bearer";
-  /** @default netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then "form" (as NetActuate's SDKs send it) */
-  bodyEncoding?: "form" | "json";
-}
+/**
+ * Settings of a lookup: a resource's `connection` as plain values (a lookup runs before any output resolves);
+ * each falls back to stack config, then the environment.
+ */
+export type LookupConnection = pulumi.Unwrap<ConnectionArgs>;
 
 /** A secret list as the lookup returns it (`id` as a string, as SecretList.id). */
 export interface SecretListInfo {

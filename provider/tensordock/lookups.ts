@@ -1,14 +1,15 @@
 /** Lookups: read what exists in TensorDock without managing it. */
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { lookup } from "../kit";
-import { CONFIG_KEYS, connectionSchema, sessionOf } from "./connection";
+import { CONFIG_KEYS, connectionSchema, sessionOf, type TensorDockConnectionArgs } from "./connection";
 
 const argsSchema = z.object({ connection: connectionSchema.optional() }).strict();
 
 /** Arguments of {@link getSecrets}. */
 export interface GetSecretsArgs {
   /** Overrides stack config (`tensordock:*`) and environment (`TENSORDOCK_*`). */
-  connection?: { apiToken?: string; baseUrl?: string };
+  connection?: pulumi.Unwrap<TensorDockConnectionArgs>;
 }
 
 /** One secret as a lookup reports it: never a value. */

@@ -75,12 +75,7 @@ export class HttpClient {
   private readonly limiter: RateLimiter | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
-    let protocol: string;
-    try {
-      protocol = new URL(options.baseUrl).protocol;
-    } catch {
-      protocol = "";
-    }
+    const protocol = URL.parse(options.baseUrl)?.protocol;
     // The URL itself is not repeated: it could carry credentials in its user-info part.
     if (protocol !== "http:" && protocol !== "https:") {
       throw new TypeError(`${options.api}: the base URL must be an http:// or https:// URL`);

@@ -47,12 +47,7 @@ export interface Ticket {
 
 /** Checks a shared limit's options before anything connects; the URL itself is never repeated. */
 export function validateSharedOptions(options: SharedRateLimitOptions): void {
-  let protocol = "";
-  try {
-    protocol = new URL(options.redisUrl).protocol;
-  } catch {
-    protocol = "";
-  }
+  const protocol = URL.parse(options.redisUrl)?.protocol;
   if (protocol !== "redis:" && protocol !== "rediss:") {
     throw new TypeError("the shared rate limit's Redis URL must be a redis:// or rediss:// URL");
   }
