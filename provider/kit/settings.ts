@@ -162,12 +162,8 @@ const clients = new Map<string, unknown>();
  * otherwise build a thousand HTTP clients. Memory only (provider modules are loaded by `require()`).
  */
 export function sharedClient<T>(key: string, make: () => T): T {
-  let client = clients.get(key) as T | undefined;
-  if (client === undefined) {
-    client = make();
-    clients.set(key, client);
-  }
-  return client;
+  if (!clients.has(key)) clients.set(key, make());
+  return clients.get(key) as T;
 }
 
 /**
@@ -202,20 +198,18 @@ export function apiSettings<F extends string>(o: {
 }): Record<F | "baseUrl" | "requestsPerMinute", SettingSpec> {
   const { field, label } = o.credential;
   const pace = o.requestsPerMinute === undefined ? {} : { default: String(o.requestsPerMinute) };
+  const rate = { kind: "rate", ...pace } as const;
   // The pace is the host's, never one resource's: no `connection` field.
-  const { field: _none, ...rate } = connectionSetting(
+  const { field: _none, ...paceSetting } = connectionSetting(
     o.namespace,
     "requestsPerMinute",
     "requests per minute",
-    {
-      kind: "rate",
-      ...pace,
-    },
+    rate,
   );
   return {
     [field]: connectionSetting(o.namespace, field, label, { kind: "secret", required: true }),
     baseUrl: connectionSetting(o.namespace, "baseUrl", "base URL", { kind: "url", default: o.baseUrl }),
-    requestsPerMinute: rate,
+    requestsPerMinute: paceSetting,
   } as Record<F | "baseUrl" | "requestsPerMinute", SettingSpec>;
 }
 
