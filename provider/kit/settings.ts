@@ -63,18 +63,24 @@ function sourceName(spec: SettingSpec, source: "connection" | "config" | "env"):
   return `environment variable ${spec.envVar}`;
 }
 
-function parse(api: string, spec: SettingSpec, text: string, where: string): SettingValue {
+/** An http(s) URL without credentials in its user-info part: what every base URL must be. */
+export function isHttpUrl(text: string): boolean {
   const url = URL.parse(text);
+  return (url?.protocol === "https:" || url?.protocol === "http:") && !url.username && !url.password;
+}
+
+function parse(api: string, spec: SettingSpec, text: string, where: string): SettingValue {
   if (spec.kind === "url") {
     // The text itself is not repeated: a URL can carry credentials in its user-info part.
-    if (!(url?.protocol === "http:" || url?.protocol === "https:") || url.username || url.password) {
+    if (!isHttpUrl(text)) {
       throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
     }
     return text.replace(/\/+$/, "");
   }
   if (spec.kind === "redis") {
+    const { protocol } = URL.parse(text) ?? {};
     // Never repeated: the URL may carry Redis's password.
-    if (url?.protocol !== "redis:" && url?.protocol !== "rediss:") {
+    if (protocol !== "redis:" && protocol !== "rediss:") {
       throw new SettingError(`${api} ${spec.label} from ${where} must be a redis:// or rediss:// URL`);
     }
     return text;
