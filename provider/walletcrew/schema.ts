@@ -111,17 +111,11 @@ export function idOf(tenant: string, k: string): string {
   return `${tenant}/${k}`;
 }
 
-const legacy = z
-  .object({
-    key: z.string().optional(),
-    value: z.string().optional(),
-    tenantId: z.string().optional(),
-    adopt: z.boolean().optional(),
-    expiresOn: z.string().optional(),
-    notBefore: z.string().optional(),
-    connection: z.record(z.string(), z.unknown()).optional(),
-    expired: z.boolean().optional(),
-  })
+/** Outputs of any version, every field optional; the connection is parsed on its own (a bad one is dropped). */
+const legacy = outputsSchema
+  .omit({ schemaVersion: true })
+  .partial()
+  .extend({ connection: z.record(z.string(), z.unknown()).optional() })
   .loose();
 
 /**
