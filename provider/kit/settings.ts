@@ -196,13 +196,14 @@ const envName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c}`).toUpp
  * stack config, `<PREFIX>_<FIELD>` environment variable; required), its base URL (with the vendor's default)
  * and its pace (`<namespace>:requestsPerMinute`; none of our own unless the API documents one).
  */
-export function apiSettings<F extends string>(o: {
+export function apiSettings<F extends string = "apiKey">(o: {
   namespace: string;
-  credential: { field: F; label: string };
+  /** @default an `apiKey`, "API key" in messages */
+  credential?: { field: F; label: string };
   baseUrl: string;
   requestsPerMinute?: number;
 }): Record<F | "baseUrl" | "requestsPerMinute", SettingSpec> {
-  const { field, label } = o.credential;
+  const { field, label } = o.credential ?? { field: "apiKey" as F, label: "API key" };
   const pace = o.requestsPerMinute === undefined ? {} : { default: String(o.requestsPerMinute) };
   const rate = { kind: "rate", ...pace } as const;
   // The pace is the host's, never one resource's: no `connection` field.

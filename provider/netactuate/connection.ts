@@ -16,7 +16,6 @@ import {
 export const NETACTUATE_SETTINGS = {
   ...apiSettings({
     namespace: "netactuate",
-    credential: { field: "apiKey", label: "API key" },
     baseUrl: sdk.NETACTUATE_DEFAULT_BASE_URL,
     // NetActuate documents no rate limit: no pace of our own unless set.
   }),

@@ -18,7 +18,6 @@ import type { Connection } from "./schema";
 export const WALLETCREW_SETTINGS = {
   ...apiSettings({
     namespace: "walletcrew",
-    credential: { field: "apiKey", label: "API key" },
     // The production host (the API lives under `/api/{tenantId}`).
     baseUrl: "https://app.neostore.cloud",
     // The Wallet Crew documents no limit: no pace of our own unless set.

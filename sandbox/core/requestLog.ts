@@ -7,15 +7,6 @@ import { performance } from "node:perf_hooks";
 import type { FastifyRequest } from "fastify";
 import type { RequestStats } from "./stats";
 
-/** Route label of requests that matched no route, in logs, stats and fault matches. */
-export const UNMATCHED = "<unmatched>";
-
-/**
- * Method label, in logs and stats, of requests the HTTP parser refused (raw bytes in the target, a malformed
- * header): their method is never read from bytes that failed to parse.
- */
-export const UNPARSED = "<unparsed>";
-
 /** What the core's hooks know of one request. */
 export interface RequestState {
   start: number;
@@ -26,6 +17,15 @@ export interface RequestState {
   rateLimited: boolean;
   finished: boolean;
 }
+
+/** Route label of requests that matched no route, in logs, stats and fault matches. */
+export const UNMATCHED = "<unmatched>";
+
+/**
+ * Method label, in logs and stats, of requests the HTTP parser refused (raw bytes in the target, a malformed
+ * header): their method is never read from bytes that failed to parse.
+ */
+export const UNPARSED = "<unparsed>";
 
 /** The log lines and counts of one emulator's requests. */
 export class RequestLog {
