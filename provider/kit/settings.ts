@@ -56,13 +56,6 @@ export class MissingCredentialError extends SettingError {
   }
 }
 
-/** Where a value was found, as a user would name it. */
-function sourceName(spec: SettingSpec, source: "connection" | "config" | "env"): string {
-  if (source === "connection") return `the resource's connection.${spec.field ?? ""}`;
-  if (source === "config") return `stack config ${spec.configKey}`;
-  return `environment variable ${spec.envVar}`;
-}
-
 /** An http(s) URL without credentials in its user-info part: what every base URL must be. */
 export function isHttpUrl(text: string): boolean {
   const url = URL.parse(text);
@@ -112,24 +105,26 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
  * credential; the value itself never appears in a message.
  */
 export function readSetting(api: string, spec: SettingSpec, fromConnection: unknown): SettingValue {
-  const candidates: Array<["connection" | "config" | "env", unknown]> = [
-    ["connection", fromConnection],
-    ["config", recordedConfig(spec.configKey)],
-    ["env", process.env[spec.envVar]],
+  // Each source: its value, where it is as a user would name it, and how to unset it.
+  const sources: Array<[unknown, string, string]> = [
+    [
+      fromConnection,
+      `the resource's connection.${spec.field ?? ""}`,
+      `leave connection.${spec.field ?? ""} out`,
+    ],
+    [
+      recordedConfig(spec.configKey),
+      `stack config ${spec.configKey}`,
+      `remove it (pulumi config rm ${spec.configKey})`,
+    ],
+    [process.env[spec.envVar], `environment variable ${spec.envVar}`, `unset ${spec.envVar}`],
   ];
-  for (const [source, value] of candidates) {
+  for (const [value, where, unset] of sources) {
     if (value === undefined) continue;
-    const where = sourceName(spec, source);
     if (typeof value !== "string")
       throw new SettingError(`${api} ${spec.label} from ${where} must be a string`);
     const text = value.trim();
     if (text === "") {
-      const unset =
-        source === "env"
-          ? `unset ${spec.envVar}`
-          : source === "config"
-            ? `remove it (pulumi config rm ${spec.configKey})`
-            : `leave connection.${spec.field ?? ""} out`;
       throw new SettingError(
         `${api} ${spec.label} is set but empty in ${where}: ${unset} to use the next source` +
           `${spec.default === undefined ? "" : " or the default"}, or give it a value`,
