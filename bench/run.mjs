@@ -11,6 +11,7 @@ import { coldStart, createThroughHostVsSdk, noopHostMemory, sustainedCreates } f
 import { cleanup, engine, machine, machineLabel, ms, ROOT } from "./lib/harness.mjs";
 import { installPacked, providerTextSizes } from "./lib/package.mjs";
 import { sharedRateLimit } from "./lib/shared-limit.mjs";
+import { valueFromPreview } from "./lib/value-from.mjs";
 import { formatTable, updateReadme } from "./lib/report.mjs";
 import { RATIO_TARGET, rowsOf } from "./lib/rows.mjs";
 import {
@@ -117,6 +118,10 @@ async function main() {
     results.sharedLimit = await attempt(
       `4 hosts × ${Math.max(1, Math.round(75 * scale))} creates in one account: shared through Redis, alone, Redis killed halfway`,
       () => sharedRateLimit(scale),
+    );
+    results.valueFrom = await attempt(
+      `preview of ${Math.max(1, Math.round(1000 * scale))} TenantSecrets: value vs valueFrom (one variable; one each)`,
+      () => valueFromPreview(scale),
     );
     results.providerText = await attempt("__provider text from the packed install", async () => {
       const installed = await installing;

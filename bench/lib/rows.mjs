@@ -96,6 +96,7 @@ export function rowsOf(r) {
     );
 
   sharedLimitRows(r, row, failedRow, n);
+  valueFromRows(r, row, failedRow);
 
   const c = r.create;
   const w = r.createWithLatency;
@@ -227,5 +228,30 @@ function sharedLimitRows(r, row, failedRow, n) {
       killed.duplicates === 0 &&
       killed.noticesPerHost.every((k) => k <= 1) &&
       killed.noticesPerHost.some((k) => k === 1),
+  );
+}
+
+/** The preview of many `valueFrom` secrets beside the same preview with plain values (see value-from.mjs). */
+function valueFromRows(r, row, failedRow) {
+  const v = r.valueFrom;
+  const metric = (what) => `preview of ${v?.count?.toLocaleString("en-US") ?? "N"} TenantSecrets, ${what}`;
+  if (crashed(v)) {
+    failedRow(metric("valueFrom (one variable) vs plain value"), "≤ 1.5×, 0 requests", v);
+    return;
+  }
+  const clean = (x) => x.requests === 0 && x.runs.every((run) => run.changes === 0 && !run.error);
+  const ratio = (x) => `${(x.medianMs / v.plain.medianMs).toFixed(2)}×`;
+  row(
+    metric("valueFrom, one variable read by all, vs plain value"),
+    "≤ 1.5×, 0 requests, no change",
+    `${ratio(v.shared)} (${ms(v.shared.medianMs)} vs ${ms(v.plain.medianMs)}; medians of 2, interleaved), ${v.shared.requests} requests`,
+    v.shared.medianMs <= 1.5 * v.plain.medianMs && clean(v.shared) && clean(v.plain),
+  );
+  row(
+    metric("valueFrom, a variable of its own each, vs plain value"),
+    "0 requests, no change; time reported",
+    `${ratio(v.distinct)} (${ms(v.distinct.medianMs)}), ${v.distinct.requests} requests; one scrypt derivation (N=2^15, r=8) takes ${ms1(v.derivationMs)} here`,
+    clean(v.distinct),
+    `Each distinct value costs one memory-hard derivation per process (that cost is what protects a guessable value from whoever holds the state), on the libuv thread pool: ${v.count} distinct values take about ${v.count} × ${ms1(v.derivationMs)} / min(4 threads, ${r.machine.cores} cores).`,
   );
 }

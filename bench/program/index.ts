@@ -4,6 +4,7 @@
 //     "sshKeys": 1,                                  SshKeys named <prefix>-key-<i> (fresh ed25519 keys)
 //     "netactuate": { "lists": 10, "values": 990 },  SecretLists <prefix>-list-<j>, SecretValues spread over them
 //     "walletcrew": 1,                               TenantSecrets with key <prefix>-wc-<i>
+//     "valueFrom": "shared",                         ... whose values come from BENCH_VALUE (or BENCH_VALUE_<i>)
 //     "prefix": "fleet" }                            in every name and key, so stacks never collide
 // Values are short and deterministic; credentials and endpoints come from the environment.
 import { generateKeyPairSync } from "node:crypto";
@@ -15,6 +16,8 @@ interface Spec {
   sshKeys?: number;
   netactuate?: { lists: number; values: number };
   walletcrew?: number;
+  /** TenantSecrets read their value with valueFrom: one variable for all, or BENCH_VALUE_<i> each. */
+  valueFrom?: "shared" | "distinct";
   prefix?: string;
 }
 
@@ -54,5 +57,11 @@ for (let i = 0; i < (spec.netactuate?.values ?? 0) && lists.length > 0; i += 1) 
 }
 
 for (let i = 0; i < (spec.walletcrew ?? 0); i += 1) {
-  new walletcrew.TenantSecret(`wc-${i}`, { key: `${prefix}-wc-${i}`, value: pulumi.secret(`value-${i}`) });
+  const key = `${prefix}-wc-${i}`;
+  if (spec.valueFrom === undefined) {
+    new walletcrew.TenantSecret(`wc-${i}`, { key, value: pulumi.secret(`value-${i}`) });
+  } else {
+    const env = spec.valueFrom === "shared" ? "BENCH_VALUE" : `BENCH_VALUE_${i}`;
+    new walletcrew.TenantSecret(`wc-${i}`, { key, valueFrom: { env } });
+  }
 }

@@ -8,4 +8,5 @@ export * from "./errors";
 export * from "./lookup";
 export * from "./serialize";
 export * from "./resource";
+export * from "./sourced";
 export * from "./valueFrom";

@@ -19,6 +19,14 @@ import { argumentNames, type CheckFailure, isUnknown, zodFailures } from "./chec
 import { type ConfigureRequest, recordConfig } from "./config";
 import { step } from "./errors";
 import { compact, SCHEMA_VERSION } from "./outputs";
+import {
+  checkSourced,
+  sourcedState,
+  sourcedVerdict,
+  storedOutputs,
+  type ValueChange,
+  withSourcedValue,
+} from "./sourced";
 
 /** Plain inputs or outputs as the dynamic-provider host passes them. */
 export type Props = Record<string, unknown>;
@@ -57,6 +65,11 @@ export interface ResourceDefinition<I extends Props, O extends Props> {
   refine?(args: Props, olds: Props): { inputs: I } | { failures: CheckFailure[] };
   /** The rule of each argument in `diff`. */
   changes: { [K in keyof I & string]?: ChangeRule<I, O> };
+  /**
+   * Whether the `value` argument may come from `valueFrom` instead (see ./sourced: the value then never enters
+   * the state), what a new value means (`change`), and whether a resource may have neither (an import's).
+   */
+  valueFrom?: { change: ValueChange; optional?: (olds: Props) => boolean };
   /** Whether a replacement deletes the old object first (a name or key that must stay unique). @default false */
   deleteBeforeReplace?: boolean | ((stored: O, next: I) => boolean);
   /** Reads stored outputs of any schema version into the current shape; `id` fills what they lack (import). */
@@ -140,6 +153,13 @@ export function defineResource<I extends Props, O extends Props>(
     compact({ ...outs, schemaVersion: SCHEMA_VERSION } as Props) as O;
   const inputsOf = (outs: O): Props =>
     compact(Object.fromEntries(names.filter((k) => k in outs).map((k) => [k, outs[k]])));
+  /** Stored outputs of any version, with the sourced value's companions whatever `upgrade` keeps. */
+  const storedOf = (props: Props, id?: string): O => {
+    const stored = { ...def.upgrade(props, id), ...sourcedState(props) } as Props;
+    // A sourced value is never stored: whatever `upgrade` fills in for it is not the value.
+    if (stored.valueFrom !== undefined) delete stored.value;
+    return stored as O;
+  };
   const context = (action: string, state: Partial<I> | Partial<O>, id?: string) =>
     `${action} ${def.type} ${def.subject(state, id)}`;
 
@@ -153,7 +173,12 @@ export function defineResource<I extends Props, O extends Props>(
     async check(olds, news) {
       const parsed = def.inputs.safeParse(argumentsOf(news, def.outputOnly ?? []));
       if (!parsed.success) return { failures: zodFailures(parsed.error, def.inputs, display) };
-      const args = compact(parsed.data as Props);
+      let args = compact(parsed.data as Props);
+      if (def.valueFrom !== undefined) {
+        const sourced = await checkSourced(args, olds, { inputs: def.inputs, ...def.valueFrom });
+        if ("failures" in sourced) return sourced;
+        args = sourced.inputs;
+      }
       if (def.refine === undefined) return { inputs: args };
       const refined = def.refine(args, olds);
       return "failures" in refined ? { failures: refined.failures } : { inputs: compact(refined.inputs) };
@@ -161,12 +186,16 @@ export function defineResource<I extends Props, O extends Props>(
 
     /** Pure: each argument's rule decides; replacing deletes first only where the definition says so. */
     async diff(id, olds, news) {
-      const stored = def.upgrade(olds, id);
+      const stored = storedOf(olds, id);
       const next = news as I;
       const replaces: string[] = [];
       let updates = false;
       for (const [field, rule] of Object.entries(def.changes) as Array<[string, ChangeRule<I, O>]>) {
-        const v = verdict(rule, field, stored, next);
+        const plain = () => verdict(rule, field, stored, next);
+        const v =
+          field === "value" && def.valueFrom !== undefined
+            ? await sourcedVerdict(stored, next, def.valueFrom.change, plain)
+            : plain();
         if (v === "replace") replaces.push(field);
         else if (v === "update") updates = true;
       }
@@ -180,34 +209,45 @@ export function defineResource<I extends Props, O extends Props>(
     async create(inputs) {
       const args = inputs as I;
       return step(context("creating", args), async () => {
-        const { id, outs } = await def.create(args);
-        return { id, outs: versioned(outs) };
+        const { args: withValue, print } = await withSourcedValue(args);
+        const { id, outs } = await def.create(withValue);
+        return { id, outs: versioned((await storedOutputs(outs, args, print)) as Written<O>) };
       });
     },
 
     /** The object as it is (drift shows), or an empty id when it is gone. */
     async read(id, props = {}) {
       const imported = Object.keys(argumentsOf(props, def.outputOnly ?? [])).length === 0;
-      const stored = def.upgrade(props, id);
+      const stored = storedOf(props, id);
       return step(context("reading", imported ? {} : stored, id), async () => {
         const now = await def.read(id, stored, imported);
         if (now === undefined) return { id: "", props: {} };
-        const outs = versioned(now);
-        return { id, props: outs, inputs: inputsOf(outs) };
+        const outs = versioned((await storedOutputs(now, stored)) as Written<O>);
+        // The fingerprint's salt goes back into the inputs, where the next check finds it.
+        const print = outs.valueFingerprint === undefined ? {} : { valueFingerprint: outs.valueFingerprint };
+        return { id, props: outs, inputs: { ...inputsOf(outs), ...print } };
       });
     },
 
     /** Applies an in-place change. */
     async update(id, olds, news) {
-      const stored = def.upgrade(olds, id);
-      return step(context("updating", stored, id), async () => ({
-        outs: versioned(await def.update(id, stored, news as I)),
-      }));
+      const stored = storedOf(olds, id);
+      return step(context("updating", stored, id), async () => {
+        const { args: next, print } = await withSourcedValue(news as I);
+        // The stored value is known again only where the fingerprints prove it the same, and is forgotten when
+        // a new valueVersion asks for it to be sent again.
+        const resend = JSON.stringify(stored.valueVersion) !== JSON.stringify(next.valueVersion);
+        if (resend) delete (stored as Props).value;
+        else if (print !== undefined && print === stored.valueFingerprint)
+          (stored as Props).value = next.value;
+        const outs = await def.update(id, stored, next);
+        return { outs: versioned((await storedOutputs(outs, news, print)) as Written<O>) };
+      });
     },
 
     /** Deletes the object; one already gone counts as deleted. */
     async delete(id, props) {
-      const stored = def.upgrade(props, id);
+      const stored = storedOf(props, id);
       await step(context("deleting", stored, id), async () => {
         try {
           await def.delete(id, stored);

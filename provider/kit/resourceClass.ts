@@ -50,3 +50,23 @@ export function resourceClass<A extends object, O extends object>(
   }
   return Declared as unknown as ResourceClass<A, O>;
 }
+
+/** The documented fields of a value that may be declared or read from a source (see {@link ValueOrSource}). */
+interface ValueFields {
+  /** The value; always secret in state and outputs. */
+  value: pulumi.Input<string>;
+  /**
+   * Where the provider reads the value at deploy time instead: `{ env: "HF_TOKEN" }` (a variable of the
+   * environment the Pulumi CLI runs in) or `{ file: "secrets/hf.txt" }` (relative to the program's directory;
+   * one trailing line break removed). The value then never enters the program, the state or any output; the
+   * state keeps a salted scrypt fingerprint, so a changed value still shows at preview.
+   */
+  valueFrom: pulumi.Input<{ env: string } | { file: string }>;
+  /** Change it to send the value again with nothing else changed (a rotated value the source already holds). */
+  valueVersion?: pulumi.Input<number | string>;
+}
+
+/** Exactly one of `value` and `valueFrom`, with an optional `valueVersion`. */
+export type ValueOrSource =
+  | (Omit<ValueFields, "valueFrom"> & { valueFrom?: undefined })
+  | (Omit<ValueFields, "value"> & { value?: undefined });

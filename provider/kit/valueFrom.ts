@@ -4,12 +4,13 @@
  * environment, in the program's directory), and keeps only a fingerprint of the value in the state, so that a
  * changed value is still seen at preview, with no request.
  *
- * The fingerprint is scrypt (memory-hard: N = 2^15, r = 8, p = 1, 32 MiB per guess) of the value, salted with
- * the stack (`<project>/<stack>`) and a version tag. Whoever holds the state cannot confirm a guess without paying
- * that cost per guess and per stack, and nothing computed for one stack serves another. Each distinct value is
- * derived once per process, so a preview of a thousand resources that read one variable pays once.
+ * The fingerprint is scrypt (memory-hard: N = 2^15, r = 8, p = 1, 32 MiB per guess) of the value with a random
+ * salt that the fingerprint carries: whoever holds the state cannot confirm a guess without paying that cost per
+ * guess and per salt, and no table computed in advance serves. A run draws one salt for the values it fingerprints
+ * first, and a resource keeps its salt for life, so each distinct value is derived once per process: a preview
+ * of a thousand resources that read one variable pays once.
  */
-import { createHash, scrypt } from "node:crypto";
+import { createHash, randomBytes, scrypt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -82,18 +83,35 @@ const COST = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 /** The prefix of every fingerprint: the construction and its version, so a later one can be told apart. */
 export const FINGERPRINT_PREFIX = "scrypt-v1:";
 
-/** Derivations of this process, by scope and a digest of the value (never the value itself as a key). */
+/** The salt of the fingerprints this process makes for values it has not fingerprinted before. */
+let runSalt: string | undefined;
+
+/** The salt inside a fingerprint (`scrypt-v1:<salt>:<digest>`), or `undefined` for anything else. */
+export function saltOf(print: unknown): string | undefined {
+  if (typeof print !== "string" || !print.startsWith(FINGERPRINT_PREFIX)) return undefined;
+  const salt = print.slice(FINGERPRINT_PREFIX.length).split(":")[0] ?? "";
+  return /^[A-Za-z0-9_-]{16,}$/.test(salt) ? salt : undefined;
+}
+
+/** Derivations of this process, by salt and a digest of the value (never the value itself as a key). */
 const derived = new Map<string, Promise<string>>();
 
-/** The fingerprint of `value` within `scope` (`<project>/<stack>`); each distinct pair is derived once. */
-export function fingerprint(value: string, scope: string): Promise<string> {
-  const key = `${scope}\0${createHash("sha256").update(value).digest("base64")}`;
+/**
+ * The fingerprint of `value`: `scrypt-v1:<salt>:<digest>`. The salt is the one of the fingerprint it is to be
+ * compared with (a resource's stored one), or this run's random salt for a value seen for the first time; each
+ * distinct salt and value is derived once per process.
+ */
+export function fingerprint(
+  value: string,
+  salt: string = (runSalt ??= randomBytes(16).toString("base64url")),
+): Promise<string> {
+  const key = `${salt}\0${createHash("sha256").update(value).digest("base64")}`;
   let pending = derived.get(key);
   if (pending === undefined) {
     pending = new Promise<string>((resolve, reject) => {
-      scrypt(value, `secretstack/valueFrom/v1|${scope}`, 32, COST, (error, out) => {
+      scrypt(value, `secretstack/valueFrom/v1|${salt}`, 32, COST, (error, out) => {
         if (error) reject(error);
-        else resolve(`${FINGERPRINT_PREFIX}${out.toString("base64url")}`);
+        else resolve(`${FINGERPRINT_PREFIX}${salt}:${out.toString("base64url")}`);
       });
     });
     derived.set(key, pending);

@@ -4,7 +4,14 @@
  * any schema version by the `upgrade*` functions, so refresh, update and delete keep working after an upgrade.
  */
 import { z } from "zod";
-import { nameProblem, orUnknown, SCHEMA_VERSION, schemaVersionOf } from "../kit";
+import {
+  nameProblem,
+  orUnknown,
+  SCHEMA_VERSION,
+  schemaVersionOf,
+  sourcedOutputs,
+  valueArguments,
+} from "../kit";
 
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -81,7 +88,7 @@ export const secretValueInputsSchema = z
           "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
         ),
     ),
-    value: orUnknown(
+    ...valueArguments(
       z
         .string()
         .min(1, "value must not be empty")
@@ -123,8 +130,9 @@ const storedValue = z.object({
   listId: z.union([z.string(), z.number().transform(String)]),
   /** The key. */
   key: z.string(),
-  /** The value (secret). */
-  value: z.string(),
+  /** The value (secret); absent when it is read from `valueFrom`. */
+  value: z.string().optional(),
+  ...sourcedOutputs,
   /** The connection settings (secret). */
   connection: storedConnection,
 });

@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretValue } from "../../sdk/netactuate";
-import { defineResource } from "../kit";
+import { defineResource, valueToSend } from "../kit";
 import { CONFIG_KEYS, type NetActuateSession, sessionOf } from "./connection";
 import * as remote from "./remote";
 import {
@@ -41,6 +41,7 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
   // and value change in place in one request; a new connection only changes what state records.
   changes: { listId: "replace", key: "update", value: "update", connection: "update" },
   deleteBeforeReplace: true,
+  valueFrom: { change: "update" },
   upgrade: upgradeSecretValue,
   subject: (state, id) => (state.key ? `"${state.key}"` : `${id}`),
 
@@ -49,7 +50,9 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
    * it is provably the one this create would make (same list, key and value: an interrupted run or a lost
    * state), which is adopted; a create whose answer was lost is looked up by key and adopted, not sent twice.
    */
-  async create({ listId, key, value, connection }) {
+  async create(args) {
+    const { listId, key, connection } = args;
+    const value = valueToSend(args);
     const session = sessionOf(connection);
     const list = remote.numericId(listId, "listId");
     const existing = await remote.valueBeforeCreate(session, key);
@@ -97,7 +100,7 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
     if (stored.key === next.key && stored.value === next.value) return { ...stored, connection };
     const session = sessionOf(connection);
     const [listId, valueId] = [remote.numericId(stored.listId, "listId"), remote.numericId(id)];
-    const desired = { key: next.key, value: next.value };
+    const desired = { key: next.key, value: valueToSend(next) };
     const updated = await remote.settle(session, {
       send: () => session.client.values.update(listId, valueId, desired),
       look: async () => {

@@ -1,13 +1,16 @@
 /** The `netactuate.SecretValue` resource: one account-unique key and its value, in a secret list. */
 import type * as pulumi from "@pulumi/pulumi";
-import { resourceClass } from "../kit/resourceClass";
+import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import { type ConnectionArgs, claimKey, rememberDeclaredKey } from "./keyRegistry";
 import type { SecretValueOutputs } from "./schemas";
 
 import provider = require("./secretValue.provider");
 
-/** Arguments of {@link SecretValue}. */
-export interface SecretValueArgs {
+/** Arguments of {@link SecretValue}: a value (stored as a secret; at most 64 KiB; a new one updates in place), or its `valueFrom`. */
+export type SecretValueArgs = SecretValueFields & ValueOrSource;
+
+/** Arguments of {@link SecretValue} besides its value. */
+export interface SecretValueFields {
   /** Id of the secret list (`SecretList.id`). Changing it moves the value: delete, then create in the new list. */
   listId: pulumi.Input<string>;
   /**
@@ -15,8 +18,6 @@ export interface SecretValueArgs {
    * references it as `${{secret.KEY}}`. Changing it updates in place.
    */
   key: pulumi.Input<string>;
-  /** The value (stored as a secret; at most 64 KiB). Changing it updates in place. */
-  value: pulumi.Input<string>;
   /**
    * Where and as whom to call the API. Always stored as a secret; changing it never replaces the value.
    * @default netactuate:apiKey / netactuate:baseUrl stack config, then NETACTUATE_API_KEY / NETACTUATE_BASE_URL
@@ -34,7 +35,7 @@ export class SecretValue extends resourceClass<SecretValueArgs, SecretValueOutpu
   provider,
   type: "netactuate:SecretValue",
   secrets: ["value", "connection"],
-  outputOnly: ["reference"],
+  outputOnly: ["reference", "valueFingerprint"],
   // The duplicate-key check rides on the key itself (see keyRegistry).
   claim: (name, args) => ({ key: claimKey(name, args.key, args.connection) }),
 }) {

@@ -5,7 +5,15 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { defineResource, isUnknown, type Known, orUnknown, storedFields } from "../kit";
+import {
+  defineResource,
+  isUnknown,
+  type Known,
+  orUnknown,
+  sourcedOutputs,
+  storedFields,
+  valueArguments,
+} from "../kit";
 import { createSecret, readSecret, secretArguments, secretOutputs, secretResource } from "./lifecycle";
 
 /** Largest value the API accepts, in UTF-8 bytes. */
@@ -24,10 +32,10 @@ const value = z
   );
 
 const inputs = secretArguments({
-  value: orUnknown(value).optional(),
+  ...valueArguments(value),
   secretType: orUnknown(secretType).default("GENERIC"),
 });
-const outputs = secretOutputs({ value: z.string().optional(), secretType });
+const outputs = secretOutputs({ value: z.string().optional(), secretType, ...sourcedOutputs });
 
 type Inputs = Known<z.infer<typeof inputs>>;
 /** Outputs of any version as read from state (the type defaults to GENERIC); an import has no value. */
@@ -37,12 +45,12 @@ const provider = defineResource<Inputs, Stored>({
   ...secretResource("GenericSecret"),
   inputs,
 
-  /** The value may be absent only where the previous inputs have none either: an imported secret's. */
-  refine(args, olds) {
-    if (args.value === undefined && !(olds.value === undefined && typeof olds.name === "string")) {
-      return { failures: [{ property: "value", reason: "is required" }] };
-    }
-    return { inputs: args as Inputs };
+  // The value may come from valueFrom; it may be absent only where the previous inputs have none either (an
+  // imported secret's). A new value is another secret.
+  valueFrom: {
+    change: "replace",
+    optional: (olds) =>
+      olds.value === undefined && olds.valueFrom === undefined && typeof olds.name === "string",
   },
 
   // The API has no update: a new name, type or value is another secret. A value declared for a secret whose

@@ -3,7 +3,7 @@
  * property's name), the outputs stored in state, and the upgrade of older output shapes.
  */
 import { z } from "zod";
-import { orUnknown, SCHEMA_VERSION, type UNKNOWN } from "../kit";
+import { orUnknown, SCHEMA_VERSION, sourcedOutputs, type UNKNOWN, valueArguments } from "../kit";
 
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -54,7 +54,7 @@ export const connectionSchema = z
 export const inputsSchema = z
   .object({
     key: orUnknown(key),
-    value: orUnknown(value),
+    ...valueArguments(value),
     expiresOn: orUnknown(date("expiresOn")).optional(),
     notBefore: orUnknown(date("notBefore")).optional(),
     tenantId: orUnknown(tenantId).optional(),
@@ -76,8 +76,9 @@ export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & 
 export const outputsSchema = z.object({
   /** The secret key. */
   key: z.string(),
-  /** The value (secret). */
-  value: z.string(),
+  /** The value (secret); absent when it is read from `valueFrom`. */
+  value: z.string().optional(),
+  ...sourcedOutputs,
   /** The tenant, resolved from the arg, connection, stack config or environment. */
   tenantId: z.string(),
   /** Whether the create was allowed to take over an existing key. */
@@ -111,11 +112,17 @@ export function idOf(tenant: string, k: string): string {
   return `${tenant}/${k}`;
 }
 
-/** Outputs of any version, every field optional; the connection is parsed on its own (a bad one is dropped). */
-const legacy = outputsSchema
-  .omit({ schemaVersion: true })
-  .partial()
-  .extend({ connection: z.record(z.string(), z.unknown()).optional() })
+const legacy = z
+  .object({
+    key: z.string().optional(),
+    value: z.string().optional(),
+    tenantId: z.string().optional(),
+    adopt: z.boolean().optional(),
+    expiresOn: z.string().optional(),
+    notBefore: z.string().optional(),
+    connection: z.record(z.string(), z.unknown()).optional(),
+    expired: z.boolean().optional(),
+  })
   .loose();
 
 /**

@@ -52,7 +52,7 @@ async function listed(client: WalletCrewClient, account: string, key: string): P
 }
 
 function putBody(args: Inputs): PutSecret {
-  const body: PutSecret = { value: args.value };
+  const body: PutSecret = { value: args.value ?? "" };
   if (args.expiresOn !== undefined) body.expiresOn = args.expiresOn;
   if (args.notBefore !== undefined) body.notBefore = args.notBefore;
   return body;
@@ -71,8 +71,10 @@ async function put(args: Inputs): Promise<Omit<Outputs, "schemaVersion">> {
 
 /** Outputs after a successful PUT of `args`. */
 function written(args: Inputs): Omit<Outputs, "schemaVersion"> {
+  // The sourced value's companions are the kit's to record.
+  const { valueFrom: _from, valueVersion: _version, ...given } = args;
   return {
-    ...args,
+    ...given,
     adopt: args.adopt === true,
     connection: args.connection as Outputs["connection"],
     expired: isPast(args.expiresOn, Date.now()),
@@ -138,6 +140,7 @@ const provider = defineResource<Inputs, Outputs>({
   inputs: inputsSchema,
   outputOnly: ["expired"],
   refine,
+  valueFrom: { change: "update" },
   // A new key or tenant is another secret: replaced, creating first (it can never be the secret it replaces,
   // so there is no moment without a secret). Value and validity are one PUT; a new connection (a rotated API
   // key, a new base URL) only changes what state records for later refresh and destroy. `adopt` only matters

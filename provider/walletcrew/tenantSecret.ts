@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 import { identityClaim } from "../kit/claims";
-import { resourceClass } from "../kit/resourceClass";
+import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import { WALLETCREW_SETTINGS } from "./connection";
 import type { Outputs } from "./schema";
 
@@ -29,12 +29,13 @@ const claimKey = identityClaim({
   shown: (k, scope) => `key "${k}" in tenant ${scope.slice(scope.lastIndexOf("|") + 1)}`,
 });
 
-/** Arguments of {@link TenantSecret}. */
-export interface TenantSecretArgs {
+/** Arguments of {@link TenantSecret}: a value (at most 64 KiB; a new one updates in place), or its `valueFrom`. */
+export type TenantSecretArgs = TenantSecretFields & ValueOrSource;
+
+/** Arguments of {@link TenantSecret} besides its value. */
+export interface TenantSecretFields {
   /** Secret key: 1 to 128 letters, digits, `-` or `_`, case-sensitive. A new key replaces the secret. */
   key: pulumi.Input<string>;
-  /** The value (at most 64 KiB); always secret in state and outputs. A new value updates in place. */
-  value: pulumi.Input<string>;
   /** End of validity, ISO 8601 with an offset (`2030-01-01T00:00:00Z`). @default never expires */
   expiresOn?: pulumi.Input<string>;
   /** Start of validity, ISO 8601 with an offset; must be before `expiresOn`. @default valid at once */
@@ -58,7 +59,7 @@ export class TenantSecret extends resourceClass<TenantSecretArgs, Outputs>({
   provider,
   type: "walletcrew:TenantSecret",
   secrets: ["value", "connection"],
-  outputOnly: ["expired", "tenantId", "adopt", "expiresOn", "notBefore"],
+  outputOnly: ["expired", "tenantId", "adopt", "expiresOn", "notBefore", "valueFingerprint"],
   claim: (name, args) => ({
     key: claimKey(name, args.key, args.connection, { tenantId: args.tenantId }),
   }),

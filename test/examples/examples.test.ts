@@ -4,7 +4,7 @@
  * behaviour they exist to show: import-existing adopts objects made outside Pulumi, seed-once leaves a value
  * rotated outside Pulumi alone.
  */
-import { readdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Summary } from "../../harness/engine";
@@ -24,12 +24,19 @@ interface ExampleSpec {
   firstUp: Partial<Summary>;
   /** Prepares the sandbox before the first up; returns stack config. */
   prepare?: (sandbox: TestSandbox) => Promise<Record<string, string>>;
+  /** Environment of the program and provider host beyond the sandbox's (the sources of `valueFrom`). */
+  env?: Record<string, string>;
   /** After the first up: asserts what the example exists to show. */
   afterFirstUp?: {
     name: string;
     run: (sandbox: TestSandbox, stack: ProgramStack, first: Summary) => Promise<void>;
   };
 }
+
+/** The values the value-from example reads from its environment and a file (canaries: never in state). */
+const sourced = { hf: canary("vfhf"), webhook: canary("vfwh"), db: canary("vfdb") };
+const WEBHOOK_FILE = path.join(EXAMPLES_DIR, "value-from", "secrets", "webhook-signing-secret.txt");
+afterAll(() => rmSync(path.dirname(WEBHOOK_FILE), { recursive: true, force: true }));
 
 /** Ids of the objects import-existing adopts, made with the sdk clients before its first up. */
 const adopted: { sshKeyId: string; tenantSecretId: string; secretListId: string } = {
@@ -76,6 +83,32 @@ const SPECS: ExampleSpec[] = [
         expect(contents.tensordock).toEqual([`legacy-key (${adopted.sshKeyId})`]);
         expect(contents.walletcrew).toEqual(["demo/legacy-signing-key"]);
         expect(contents.netactuateLists).toEqual([`legacy-list (${adopted.secretListId})`]);
+      },
+    },
+  },
+  {
+    name: "value-from",
+    firstUp: { created: 4 },
+    env: { HF_TOKEN: sourced.hf, DB_PASSWORD: sourced.db },
+    prepare: async () => {
+      mkdirSync(path.dirname(WEBHOOK_FILE), { recursive: true });
+      writeFileSync(WEBHOOK_FILE, `${sourced.webhook}\n`);
+      return {};
+    },
+    afterFirstUp: {
+      name: "sends the values read from the environment and the file, and keeps none of them in the state",
+      run: async (sandbox, stack) => {
+        const { netactuate, walletcrew } = sandbox.clients;
+        expect(await walletcrew.demo?.retrieve("webhook-signing-secret")).toBe(sourced.webhook);
+        const db = (await netactuate.values.listAll()).find((v) => v.key === "VALUE_FROM_DB_PASSWORD");
+        expect(db?.value).toBe(sourced.db);
+        const everything = [
+          stack.stateText(),
+          JSON.stringify(await stack.state()),
+          ...stack.lines,
+          ...stack.hostLines,
+        ];
+        expect(findLeak(everything.join("\n"), Object.values(sourced))).toBeUndefined();
       },
     },
   },
@@ -127,7 +160,7 @@ describe.each(SPECS)("the $name example", (spec) => {
 
   beforeAll(async () => {
     const config = spec.prepare ? await spec.prepare(sandbox.current) : {};
-    stack = deployProgram({ programDir, env: sandbox.current.env, config });
+    stack = deployProgram({ programDir, env: { ...sandbox.current.env, ...spec.env }, config });
   });
   afterAll(() => stack?.remove());
 

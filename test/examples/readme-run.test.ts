@@ -65,6 +65,17 @@ const EXPECTED: Record<string, Expected> = {
     firstUp: { created: 4, creates: 0, imports: 3 },
     shows: [/^ {4}tenantSecret: "demo\/legacy-signing-key"$/m],
   },
+  "value-from": {
+    firstUp: { created: 5, creates: 4, imports: 0 },
+    // The rotated variable is an update in place, found by its fingerprint.
+    shows: [/^ {4}~ update netactuate:SecretValue db-password$/m],
+    never: [
+      "hf-token-from-the-ci-store",
+      "db-password-from-the-ci-store",
+      "webhook-secret-from-a-file",
+      "rotated-db-password",
+    ],
+  },
   "seed-once": {
     firstUp: { created: 4, creates: 3, imports: 0 },
     // The rotation outside Pulumi shows as drift on refresh; the preview after it still plans nothing.

@@ -2,11 +2,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
+  checkSourced,
   FINGERPRINT_PREFIX,
   fingerprint,
   readValue,
+  saltOf,
+  sourcedVerdict,
+  storedOutputs,
+  UNKNOWN,
   ValueSourceError,
+  valueArguments,
   valueFromSchema,
 } from "../../provider/kit";
 
@@ -54,20 +61,135 @@ describe("valueFrom sources", () => {
 });
 
 describe("valueFrom fingerprints", () => {
-  it("are stable for one value and stack, differ across values and stacks, and never hold the value", async () => {
-    const a = await fingerprint(CANARY, "proj/dev");
+  it("carry their salt, are stable for one value and salt, differ across values and salts, and never hold the value", async () => {
+    const a = await fingerprint(CANARY);
     expect(a.startsWith(FINGERPRINT_PREFIX)).toBe(true);
     expect(a).not.toContain(CANARY);
-    expect(await fingerprint(CANARY, "proj/dev")).toBe(a);
-    expect(await fingerprint(`${CANARY}x`, "proj/dev")).not.toBe(a);
-    expect(await fingerprint(CANARY, "proj/prod")).not.toBe(a);
+    const salt = saltOf(a);
+    expect(salt).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(await fingerprint(CANARY, salt)).toBe(a);
+    expect(await fingerprint(CANARY)).toBe(a);
+    expect(await fingerprint(`${CANARY}x`, salt)).not.toBe(a);
+    const other = await fingerprint(CANARY, "another-salt-of-this-length");
+    expect(other).not.toBe(a);
+    expect(saltOf(other)).toBe("another-salt-of-this-length");
+    expect(saltOf("sha256:abc")).toBeUndefined();
   });
 
   it("derive each distinct value once per process: a thousand requests of one value share one derivation", async () => {
-    const first = fingerprint("shared-value", "proj/many");
-    const all = Array.from({ length: 1000 }, () => fingerprint("shared-value", "proj/many"));
+    const first = fingerprint("shared-value");
+    const all = Array.from({ length: 1000 }, () => fingerprint("shared-value"));
     expect(new Set(all).size).toBe(1);
     expect(all[0]).toBe(first);
     expect(new Set(await Promise.all(all)).size).toBe(1);
+  });
+});
+
+const inputs = z
+  .object({
+    key: z.string(),
+    ...valueArguments(z.string().max(8, { error: "value must be at most 8 characters" })),
+  })
+  .strict();
+
+describe("the value field's rule", () => {
+  it("refuses value with valueFrom, and neither, naming the argument", async () => {
+    const both = await checkSourced({ key: "k", value: "v", valueFrom: { env: "X" } }, {}, { inputs });
+    expect(both).toEqual({
+      failures: [{ property: "valueFrom", reason: expect.stringContaining("not both") }],
+    });
+    const neither = await checkSourced({ key: "k" }, {}, { inputs });
+    expect(neither).toEqual({
+      failures: [{ property: "value", reason: expect.stringContaining("is required") }],
+    });
+    expect(
+      await checkSourced({ key: "k" }, { imported: true }, { inputs, optional: (o) => o.imported === true }),
+    ).toEqual({
+      inputs: { key: "k" },
+    });
+  });
+
+  it("puts the fingerprint of what the source holds in place of the value, and passes an unknown source", async () => {
+    process.env.SECRETSTACK_TEST_VALUE = "short";
+    const checked = await checkSourced(
+      { key: "k", valueFrom: { env: "SECRETSTACK_TEST_VALUE" } },
+      {},
+      { inputs },
+    );
+    expect(checked).toEqual({
+      inputs: {
+        key: "k",
+        valueFrom: { env: "SECRETSTACK_TEST_VALUE" },
+        valueFingerprint: await fingerprint("short"),
+      },
+    });
+    const unknown = { key: "k", valueFrom: { env: UNKNOWN } };
+    expect(await checkSourced(unknown, {}, { inputs })).toEqual({ inputs: unknown });
+  });
+
+  it("validates what the source holds by the value's rules, naming the source and never the value", async () => {
+    process.env.SECRETSTACK_TEST_VALUE = CANARY;
+    const checked = await checkSourced(
+      { key: "k", valueFrom: { env: "SECRETSTACK_TEST_VALUE" } },
+      {},
+      { inputs },
+    );
+    expect(checked).toEqual({
+      failures: [
+        {
+          property: "valueFrom",
+          reason: "the value of environment variable SECRETSTACK_TEST_VALUE: must be at most 8 characters",
+        },
+      ],
+    });
+    expect(JSON.stringify(checked)).not.toContain(CANARY);
+  });
+
+  it("keeps the stored salt, so an unchanged source makes no change and a changed one does", async () => {
+    const stored = await fingerprint("one", "salt-of-the-stored-resource");
+    process.env.SECRETSTACK_TEST_VALUE = "one";
+    const args = { key: "k", valueFrom: { env: "SECRETSTACK_TEST_VALUE" } };
+    const checked = (await checkSourced(args, { valueFingerprint: stored }, { inputs })) as {
+      inputs: Record<string, unknown>;
+    };
+    expect(checked.inputs.valueFingerprint).toBe(stored);
+    const plain = () => "update" as const;
+    const old = { key: "k", valueFrom: args.valueFrom, valueFingerprint: stored };
+    expect(await sourcedVerdict(old, checked.inputs, "update", plain)).toBe("same");
+    const two = {
+      ...checked.inputs,
+      valueFingerprint: await fingerprint("two", "salt-of-the-stored-resource"),
+    };
+    expect(await sourcedVerdict(old, two, "replace", plain)).toBe("replace");
+    expect(await sourcedVerdict(old, { ...checked.inputs, valueVersion: 2 }, "replace", plain)).toBe(
+      "replace",
+    );
+  });
+
+  it("moves between value and valueFrom as an update when the value is the same, as the value's change otherwise", async () => {
+    const print = await fingerprint("one", "salt-of-the-stored-resource");
+    const sourced = { key: "k", valueFrom: { env: "X" }, valueFingerprint: print };
+    const plain = () => "same" as const;
+    expect(await sourcedVerdict({ key: "k", value: "one" }, sourced, "replace", plain)).toBe("update");
+    expect(await sourcedVerdict({ key: "k", value: "two" }, sourced, "replace", plain)).toBe("replace");
+    expect(await sourcedVerdict(sourced, { key: "k", value: "one" }, "replace", plain)).toBe("update");
+    expect(await sourcedVerdict(sourced, { key: "k", value: "two" }, "replace", plain)).toBe("replace");
+    expect(
+      await sourcedVerdict({ key: "k", value: "one" }, { key: "k", value: "one" }, "replace", plain),
+    ).toBe("same");
+  });
+
+  it("stores a sourced resource's outputs without the value, fingerprinting a value the API returned", async () => {
+    const print = await fingerprint("one", "salt-of-the-stored-resource");
+    const inputs = { key: "k", valueFrom: { env: "X" }, valueFingerprint: print };
+    expect(await storedOutputs({ key: "k", value: "one" }, inputs)).toEqual(inputs);
+    const drifted = await storedOutputs({ key: "k", value: "changed" }, inputs);
+    expect(drifted.value).toBeUndefined();
+    expect(drifted.valueFingerprint).toBe(await fingerprint("changed", "salt-of-the-stored-resource"));
+    expect(await storedOutputs({ key: "k" }, inputs)).toEqual(inputs);
+    expect(await storedOutputs({ key: "k", value: "one" }, { key: "k", value: "one" })).toEqual({
+      key: "k",
+      value: "one",
+    });
   });
 });

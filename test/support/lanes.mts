@@ -39,6 +39,7 @@ export const E2E: readonly string[] = [
   "test/readme/*.test.ts",
   "test/sandbox/{cli,node-version}.test.ts",
   "test/vendor/*.test.ts",
+  "test/value-from/*.test.ts",
   "test/performance/coalesce.test.ts",
   "test/reliability/{load,schemathesis,secrecy,shared-rate-limit,state-failures,state-safety,state-upgrade}.test.ts",
 ];

@@ -4,10 +4,12 @@ import type { GetSecretKeysArgs, TenantSecret, TenantSecretArgs } from "../../pr
 import type { WalletCrewClient } from "../../sdk/walletcrew";
 
 describe("The Wallet Crew types", () => {
-  it("takes key and value as required inputs and everything else as optional inputs", () => {
+  it("takes a key and exactly one of value and valueFrom, and everything else as optional inputs", () => {
     expectTypeOf<TenantSecretArgs["key"]>().toEqualTypeOf<pulumi.Input<string>>();
-    expectTypeOf<TenantSecretArgs["value"]>().toEqualTypeOf<pulumi.Input<string>>();
     expectTypeOf<{ key: "k"; value: "v" }>().toExtend<TenantSecretArgs>();
+    expectTypeOf<{ key: "k"; valueFrom: { env: "HF_TOKEN" } }>().toExtend<TenantSecretArgs>();
+    expectTypeOf<{ key: "k"; valueFrom: { file: "hf.txt" }; valueVersion: 2 }>().toExtend<TenantSecretArgs>();
+    expectTypeOf<{ key: "k"; value: "v"; valueFrom: { env: "HF_TOKEN" } }>().not.toExtend<TenantSecretArgs>();
     expectTypeOf<{ key: "k" }>().not.toExtend<TenantSecretArgs>();
     expectTypeOf<{ key: "k"; value: "v"; adopt: "yes" }>().not.toExtend<TenantSecretArgs>();
   });
