@@ -30,8 +30,6 @@ import {
   type RequestOptions,
   type RetryOptions,
   type Sleep,
-  TRANSPORT_OPTION_KEYS,
-  type TransportOptions,
 } from "./types";
 
 /** @see HttpClientOptions.timeoutMs */
@@ -56,26 +54,6 @@ export const realSleep: Sleep = (ms) =>
 /** The default clock: the system time. */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/**
- * The transport settings of a client's options, and nothing else (no credential), with unset ones left out so
- * `HttpClient` applies its defaults.
- */
-export function pickTransportOptions(options: TransportOptions): TransportOptions {
-  const picked: TransportOptions = {};
-  for (const key of TRANSPORT_OPTION_KEYS) copyDefined(picked, options, key);
-  return picked;
-}
-
-/** Generic in the key so the compiler ties each value to its own option's type. */
-function copyDefined<K extends keyof TransportOptions>(
-  to: TransportOptions,
-  from: TransportOptions,
-  key: K,
-): void {
-  const value = from[key];
-  if (value !== undefined) to[key] = value;
-}
-
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value > 0))
@@ -97,12 +75,7 @@ export class HttpClient {
   private readonly limiter: RateLimiter | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
-    let protocol: string;
-    try {
-      protocol = new URL(options.baseUrl).protocol;
-    } catch {
-      protocol = "";
-    }
+    const protocol = URL.parse(options.baseUrl)?.protocol;
     // The URL itself is not repeated: it could carry credentials in its user-info part.
     if (protocol !== "http:" && protocol !== "https:") {
       throw new TypeError(`${options.api}: the base URL must be an http:// or https:// URL`);
