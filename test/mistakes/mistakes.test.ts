@@ -394,42 +394,44 @@ async function objectsHolding(resource: Resource, args: Record<string, unknown>)
 
 /**
  * Runs `up` of `stack` declaring `resources` in an engine process of its own, and kills it (its host and program
- * too) once the sandbox has answered `write`, before the engine can record the answer.
+ * too) once the sandbox has answered `write`, before the engine can record the answer. Resolves with the request
+ * line it was killed on, or, when it ended by itself, with what it wrote to stderr.
  */
 async function upKilledAt(
   stack: ProgramStack,
   resources: Declared[],
   write: RegExp,
-): Promise<string | undefined> {
+): Promise<{ killedOn?: string; ended?: string }> {
   const script =
     "const [engine, options] = process.argv.slice(1);" +
     "require(engine).up(JSON.parse(options)).then(() => process.exit(0), (e) => {" +
     "  process.stderr.write(String(e.message));" +
     "  process.exit(1);" +
     "});";
-  const env = { ...stack.options.env, MISTAKE: JSON.stringify({ resources }) };
-  const options = { programDir: PROGRAM, stateFile: stack.stateFile, env };
+  // The credentials travel in the environment, never in the command line.
+  const env = { ...process.env, ...stack.options.env, MISTAKE: JSON.stringify({ resources }) };
+  const options = { programDir: PROGRAM, stateFile: stack.stateFile };
   const child = spawn(process.execPath, ["-e", script, ENGINE, JSON.stringify(options)], {
     detached: true,
+    env,
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let killedOn: string | undefined;
-  const previous = onRequest;
   onRequest = (line) => {
-    previous?.(line);
-    if (killedOn === undefined && write.test(line)) {
-      killedOn = line;
-      // The whole process group at once, as a cancelled CI job or a closed laptop ends it.
-      process.kill(-(child.pid as number), "SIGKILL");
-    }
+    if (killedOn !== undefined || !write.test(line)) return;
+    killedOn = line;
+    // The whole process group at once, as a cancelled CI job or a closed laptop ends it.
+    process.kill(-(child.pid as number), "SIGKILL");
   };
-  await exited;
-  if (killedOn === undefined)
-    console.error(`the engine ended before ${String(write)}:`, stderr, requests.slice(-5));
-  return killedOn;
+  try {
+    await exited;
+  } finally {
+    onRequest = undefined;
+  }
+  return killedOn === undefined ? { ended: stderr || "(nothing on stderr)" } : { killedOn };
 }
 
 /** What the rows read: the summaries of the runs, and the writes the sandbox received while mistakes were made. */
@@ -450,7 +452,7 @@ const run = {
   interrupted: new Map<
     Resource,
     {
-      killedOn: string | undefined;
+      killed: { killedOn?: string; ended?: string };
       pending: string[];
       orphans: string[];
       stateIds: string[];
@@ -579,9 +581,9 @@ async function interruptedRuns(): Promise<void> {
         : INTERRUPTED[resource].args,
   }));
   const stack = stackOf(declared);
-  const killedOn = new Map<Resource, string | undefined>();
+  const killed = new Map<Resource, { killedOn?: string; ended?: string }>();
   for (const one of declared) {
-    killedOn.set(one.resource, await upKilledAt(stack, [one], INTERRUPTED[one.resource].write));
+    killed.set(one.resource, await upKilledAt(stack, [one], INTERRUPTED[one.resource].write));
   }
   const pending = (await stack.state()).pendingOperations.map((p) => `${p.name} ${p.operation}`);
   const orphans = new Map<Resource, string[]>();
@@ -601,7 +603,7 @@ async function interruptedRuns(): Promise<void> {
   const state = await stack.state();
   for (const { resource, name, args } of declared) {
     run.interrupted.set(resource, {
-      killedOn: killedOn.get(resource),
+      killed: killed.get(resource) ?? {},
       pending,
       orphans: orphans.get(resource) ?? [],
       stateIds: state.resources.filter((r) => r.name === name).map((r) => r.id),
@@ -610,16 +612,11 @@ async function interruptedRuns(): Promise<void> {
   }
 }
 
+// Phases in order: the writes of each are told apart by when they happen.
 beforeAll(async () => {
-  let t = Date.now();
   await mistakesThatWriteNothing();
-  console.log("TIMING phase1", Date.now() - t);
-  t = Date.now();
   await duplicatesAcrossStacks();
-  console.log("TIMING phase2", Date.now() - t);
-  t = Date.now();
   await interruptedRuns();
-  console.log("TIMING phase3", Date.now() - t);
 }, 240_000);
 
 // ─── The rows ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -702,7 +699,9 @@ describe.each(RESOURCES)("%s", (resource) => {
   it(`after a run killed right after its create, ${outcomeText}: never a duplicate, and ${writesText}`, () => {
     const name = rowName("cut", resource);
     const outcome = run.interrupted.get(resource);
-    expect(outcome?.killedOn).toMatch(interrupted.write);
+    expect(outcome?.killed.killedOn, `the engine ended by itself: ${outcome?.killed.ended}`).toMatch(
+      interrupted.write,
+    );
     // The engine recorded the create as pending, and the object exists: the create reached the sandbox.
     expect(outcome?.pending).toContain(`${name} creating`);
     expect(outcome?.orphans).toHaveLength(1);
