@@ -145,8 +145,9 @@ describe("a request of the HttpClient", () => {
     const list = { method: "GET", path: "/secrets", response: z.unknown() } as const;
     const first = failure(client.request(list));
     const second = failure(client.request(list));
-    await vi.waitFor(() => expect(server.seen).toHaveLength(1), { interval: 1 });
+    // Awaited without advancing the fake clock: the second request stays queued behind the first's answer.
     expect(await first).toBeInstanceOf(RateLimitError);
+    expect(server.seen).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(300_000);
     const error = await second;
     expect(error).toBeInstanceOf(RateLimitError);
