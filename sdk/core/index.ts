@@ -28,7 +28,6 @@ export {
   type DeadlineOptions,
   QUEUE_DEADLINE_ENV,
   queueDeadlineMs,
-  waitedText,
   withDeadline,
 } from "./deadline";
 export {
