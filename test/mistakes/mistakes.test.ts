@@ -438,8 +438,8 @@ async function upKilledAt(
 const run = {
   /** One preview: unknown arguments, names, empty connection fields, and TensorDock's twins. */
   check: undefined as unknown as Summary,
-  /** One up: every pair of resources with one identity. */
-  duplicates: undefined as unknown as Summary,
+  /** One preview and one up of every pair of resources with one identity. */
+  duplicates: { preview: undefined as unknown as Summary, up: undefined as unknown as Summary },
   /** One up per source and setting (config or environment), each API taking the setting empty from it. */
   settings: new Map<string, Summary>(),
   /** Writes while the runs above ran. */
@@ -537,12 +537,18 @@ async function mistakesThatWriteNothing(): Promise<void> {
       settingRuns.push(failed(stackOf(resources, config, env).up()).then((summary) => [key, summary]));
     }
   }
-  const [check, duplicates, ...settings] = await Promise.all([
+  const [check, duplicatesPreview, duplicatesUp, ...settings] = await Promise.all([
     failed(stackOf(checkResources).run("preview")),
+    failed(stackOf(duplicateResources).run("preview")),
     failed(stackOf(duplicateResources).up()),
     ...settingRuns,
   ]);
-  Object.assign(run, { check, duplicates, settings: new Map(settings), checkWrites: writesSince(from) });
+  Object.assign(run, {
+    check,
+    duplicates: { preview: duplicatesPreview, up: duplicatesUp },
+    settings: new Map(settings),
+    checkWrites: writesSince(from),
+  });
 }
 
 /** Phase two: stack A deploys one of each resource, then stack B declares the same identities. */
@@ -643,11 +649,15 @@ describe.each(RESOURCES)("%s", (resource) => {
 
   const duplicate = DUPLICATES[resource];
   if (isApplicable(duplicate)) {
-    it("fails two resources of one stack with one identity, naming both and the identity, with no write", () => {
-      expect(run.duplicates.failures.filter((line) => duplicate.message.test(line))).toHaveLength(1);
-      expect(run.duplicates.created).toBe(0);
-      expect(run.checkWrites).toEqual([]);
-    });
+    it.each(["preview", "up"] as const)(
+      "fails %s of two resources of one stack with one identity, naming both and the identity, with no write",
+      (command) => {
+        const summary = run.duplicates[command];
+        expect(summary.failures.filter((line) => duplicate.message.test(line))).toHaveLength(1);
+        expect(summary.created).toBe(0);
+        expect(run.checkWrites).toEqual([]);
+      },
+    );
   } else {
     it(`lets two resources of one stack share a name: ${duplicate.notApplicable}`, () => {
       for (const twin of ["a", "b"]) {
