@@ -15,6 +15,7 @@ import { NETACTUATE_SETTINGS } from "../../provider/netactuate/connection";
 import { TENSORDOCK_SETTINGS } from "../../provider/tensordock/connection";
 import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
 import { deployProgram, type ProgramStack } from "../support/deploy";
+import { type FaultProxy, startFaultProxy } from "../support/faultProxy";
 import { REPO_ROOT } from "../support/process";
 import { withSandbox } from "../support/sandbox";
 
@@ -272,8 +273,9 @@ const CROSS_STACK: Record<
 /**
  * The engine killed right after its one create reached the sandbox, then the documented recovery (refresh with
  * --clear-pending-creates, then up): what is provably the object the create would make is adopted; what is not
- * fails naming the object's id and the import. `write` is the request that makes it, to kill on; `recovery` the
- * writes the recovering `up` makes (none, but for the one noted).
+ * fails naming the object's id and the import. `write` is the request that makes it (method and path, as it
+ * passes the proxy in front of the sandbox), to kill on; `recovery` the writes the recovering `up` makes (none, but
+ * for the one noted).
  */
 const INTERRUPTED: Record<
   Resource,
@@ -283,20 +285,20 @@ const INTERRUPTED: Record<
 > = {
   "tensordock.SshKey": {
     args: { name: "cut-key", publicKey: KEY_A },
-    write: /^tensordock POST \/api\/v2\/secrets /,
+    write: /^POST \/api\/v2\/secrets$/,
     adopted: "an SSH key with the same name and the identical public key",
     recovery: [],
   },
   "tensordock.GenericSecret": {
     args: { name: "cut-token", value: "v" },
-    write: /^tensordock POST \/api\/v2\/secrets /,
+    write: /^POST \/api\/v2\/secrets$/,
     refused:
       /a GENERIC secret named "cut-token" already exists in TensorDock \(id ([0-9a-f-]+)\).*\{ import: "\1" \}/,
     recovery: [],
   },
   "walletcrew.TenantSecret": {
     args: { key: "cut-key", value: "same" },
-    write: /^walletcrew PUT \/api\/:tenantId\/secrets\/:key /,
+    write: /^PUT \/api\/demo\/secrets\/cut-key$/,
     adopted: "a key whose value reads back equal",
     // The adopting create still sends its PUT (an upsert of the value the key holds): the validity dates cannot
     // be read back, so the PUT makes them what the resource declares. The same key, never a second one.
@@ -304,14 +306,14 @@ const INTERRUPTED: Record<
   },
   "netactuate.SecretList": {
     args: { name: "cut-list" },
-    write: /^netactuate POST \/api\/secrets\/lists /,
+    write: /^POST \/api\/secrets\/lists$/,
     refused:
       /a secret list named "cut-list" already exists in the NetActuate account \(list (\d+)\).*\{ import: "\1" \}/,
     recovery: [],
   },
   "netactuate.SecretValue": {
     args: { key: "CUT_KEY", value: "same" },
-    write: /^netactuate POST \/api\/secrets\/lists\/:secretList\/values /,
+    write: /^POST \/api\/secrets\/lists\/\d+\/values$/,
     adopted: "a value whose key and value read back equal",
     recovery: [],
   },
@@ -319,15 +321,9 @@ const INTERRUPTED: Record<
 
 // ─── Runs ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** Every request line of the sandbox, and a hook that sees each one as it is logged (to kill an engine on it). */
+/** Every request line of the sandbox. */
 const requests: string[] = [];
-let onRequest: ((line: string) => void) | undefined;
-const sandbox = withSandbox({
-  log: (line) => {
-    requests.push(line);
-    onRequest?.(line);
-  },
-});
+const sandbox = withSandbox({ log: (line) => requests.push(line) });
 const stacks: ProgramStack[] = [];
 afterAll(() => {
   for (const stack of stacks) stack.remove();
@@ -393,14 +389,17 @@ async function objectsHolding(resource: Resource, args: Record<string, unknown>)
 }
 
 /**
- * Runs `up` of `stack` declaring `resources` in an engine process of its own, and kills it (its host and program
- * too) once the sandbox has answered `write`, before the engine can record the answer. Resolves with the request
- * line it was killed on, or, when it ended by itself, with what it wrote to stderr.
+ * Runs `up` of `stack` declaring `resources` in an engine process of its own, talking to the sandbox through
+ * `proxies`, and kills it (its host and program too) once the sandbox has answered `write` and before the answer is
+ * relayed: the object exists, and the engine cannot have recorded it. Resolves with the request it was killed on
+ * (method and path, no query string), or, when it ended by itself, with what it wrote to stderr.
  */
 async function upKilledAt(
   stack: ProgramStack,
   resources: Declared[],
   write: RegExp,
+  proxies: FaultProxy[],
+  proxyEnv: Record<string, string>,
 ): Promise<{ killedOn?: string; ended?: string }> {
   const script =
     "const [engine, options] = process.argv.slice(1);" +
@@ -409,7 +408,7 @@ async function upKilledAt(
     "  process.exit(1);" +
     "});";
   // The credentials travel in the environment, never in the command line.
-  const env = { ...process.env, ...stack.options.env, MISTAKE: JSON.stringify({ resources }) };
+  const env = { ...process.env, ...stack.options.env, ...proxyEnv, MISTAKE: JSON.stringify({ resources }) };
   const options = { programDir: PROGRAM, stateFile: stack.stateFile };
   const child = spawn(process.execPath, ["-e", script, ENGINE, JSON.stringify(options)], {
     detached: true,
@@ -420,16 +419,20 @@ async function upKilledAt(
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let killedOn: string | undefined;
-  onRequest = (line) => {
-    if (killedOn !== undefined || !write.test(line)) return;
-    killedOn = line;
-    // The whole process group at once, as a cancelled CI job or a closed laptop ends it.
-    process.kill(-(child.pid as number), "SIGKILL");
-  };
+  for (const proxy of proxies) {
+    proxy.onAnswer = (method, target) => {
+      // The query string may carry a credential (NetActuate's ?key=): never kept.
+      const request = `${method} ${target.split("?")[0] ?? ""}`;
+      if (killedOn !== undefined || !write.test(request)) return;
+      killedOn = request;
+      // The whole process group at once, as a cancelled CI job or a closed laptop ends it.
+      process.kill(-(child.pid as number), "SIGKILL");
+    };
+  }
   try {
     await exited;
   } finally {
-    onRequest = undefined;
+    for (const proxy of proxies) proxy.onAnswer = undefined;
   }
   return killedOn === undefined ? { ended: stderr || "(nothing on stderr)" } : { killedOn };
 }
@@ -587,9 +590,19 @@ async function interruptedRuns(): Promise<void> {
         : INTERRUPTED[resource].args,
   }));
   const stack = stackOf(declared);
+  // A proxy in front of each API holds every answer until the test has seen it.
+  const { env } = sandbox.current;
+  const baseUrls = ["TENSORDOCK_BASE_URL", "WALLETCREW_BASE_URL", "NETACTUATE_BASE_URL"] as const;
+  const proxies = await Promise.all(baseUrls.map((name) => startFaultProxy(env[name] ?? "")));
+  const proxyEnv = Object.fromEntries(baseUrls.map((name, i) => [name, proxies[i]?.baseUrl ?? ""]));
   const killed = new Map<Resource, { killedOn?: string; ended?: string }>();
-  for (const one of declared) {
-    killed.set(one.resource, await upKilledAt(stack, [one], INTERRUPTED[one.resource].write));
+  try {
+    for (const one of declared) {
+      const write = INTERRUPTED[one.resource].write;
+      killed.set(one.resource, await upKilledAt(stack, [one], write, proxies, proxyEnv));
+    }
+  } finally {
+    await Promise.all(proxies.map((proxy) => proxy.close()));
   }
   const pending = (await stack.state()).pendingOperations.map((p) => `${p.name} ${p.operation}`);
   const orphans = new Map<Resource, string[]>();
