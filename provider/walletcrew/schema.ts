@@ -44,7 +44,14 @@ const baseUrl = z
 /** The optional per-resource connection; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
   .object({
-    apiKey: orUnknown(z.string({ error: "connection.apiKey must be a string" }).min(1)).optional(),
+    apiKey: orUnknown(
+      z
+        .string({ error: "connection.apiKey must be a string" })
+        .min(
+          1,
+          "connection.apiKey must not be empty; omit it to use walletcrew:apiKey or WALLETCREW_API_KEY",
+        ),
+    ).optional(),
     tenantId: orUnknown(tenantId).optional(),
     baseUrl: orUnknown(baseUrl).optional(),
   })

@@ -22,7 +22,14 @@ export {
   StatusSignal,
   TimeoutError,
 } from "./errors";
-export { RateLimiter, sharedRateLimiter } from "./rateLimiter";
+export { RateLimiter, SlotDeadlineError, sharedRateLimiter } from "./rateLimiter";
+export {
+  DEFAULT_QUEUE_DEADLINE_MS,
+  type DeadlineOptions,
+  QUEUE_DEADLINE_ENV,
+  queueDeadlineMs,
+  withDeadline,
+} from "./deadline";
 export {
   closeSharedRateLimits,
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,

@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from "./errors";
 import type { KeptHeaders } from "./headers";
-import { type RateLimiter, sharedRateLimiter } from "./rateLimiter";
+import { type RateLimiter, SlotDeadlineError, sharedRateLimiter } from "./rateLimiter";
 import { sensitiveValues } from "./redact";
 import {
   defaultDescribeError,
@@ -113,10 +113,7 @@ export class HttpClient {
     let last: SecretstackError | undefined;
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1) this.refuseLongHold(endpoint);
-      const sequence =
-        this.limiter === undefined
-          ? 0
-          : await this.limiter.acquire((waitMs, cause) => this.emitWait(endpoint, waitMs, cause));
+      const sequence = this.limiter === undefined ? 0 : await this.slot(this.limiter, endpoint);
       const started = this.clock.now();
       // Counted from the first attempt: time queued behind our own limiter is pacing, not failure.
       deadlineAt ??= started + this.deadlineMs;
@@ -155,9 +152,21 @@ export class HttpClient {
     }
   }
 
+  /** A rate-limit slot; a queue that lets nothing through for the queue deadline fails naming the request. */
+  private async slot(limiter: RateLimiter, endpoint: Endpoint): Promise<number> {
+    try {
+      return await limiter.acquire((waitMs, cause) => this.emitWait(endpoint, waitMs, cause));
+    } catch (error) {
+      if (!(error instanceof SlotDeadlineError)) throw error;
+      const message = `${endpoint.api} ${endpoint.method} ${endpoint.path}: ${error.message}`;
+      throw new RateLimitError(message, { ...endpoint, retryAfterMs: undefined });
+    }
+  }
+
   /**
-   * Queuing behind our own pace is normal and not bounded, but a server that says its window reopens only
-   * after the call's deadline (a daily quota, say) gets an immediate error instead of a silent wait.
+   * Queuing behind our own pace is normal (it ends only if the queue stops moving, see `SlotDeadlineError`), but
+   * a server that says its window reopens only after the call's deadline (a daily quota, say) gets an immediate
+   * error instead of a silent wait.
    */
   private refuseLongHold(endpoint: Endpoint): void {
     const hold = this.limiter?.holdMs(this.clock.now()) ?? 0;
