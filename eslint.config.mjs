@@ -12,6 +12,7 @@ export default tseslint.config(
       "node_modules/**",
       ".test-work/**",
       ".secretstack/**",
+      ".cache/**",
       "**/node_modules/**",
     ],
   },

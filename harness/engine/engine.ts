@@ -62,7 +62,23 @@ async function withRun(
   }
 }
 
+/** The creates an interrupted run left pending, one per line, for a message. */
+function pendingLines(run: Run): string {
+  return run.state.state.pendingOperations
+    .map((p) => `\n  * ${p.urn}, interrupted while ${p.operation}`)
+    .join("");
+}
+
 async function deploy(run: Run): Promise<void> {
+  const pending = run.state.state.pendingOperations;
+  if (pending.length) {
+    // As Pulumi does: a warning, and the run goes on; the pending creates stay until a refresh clears them.
+    run.note(
+      `warning: attempting to deploy or update resources with ${pending.length} pending operations from the ` +
+        `previous deployment:${pendingLines(run)}\nthese resources are in an unknown state; clear them with ` +
+        "`pulumi refresh --clear-pending-creates` once you know what exists",
+    );
+  }
   // The host is already starting (see withRun): it and the program each spend most of a second loading @pulumi/pulumi.
   const program = await run.runProgram();
   await run.settle();
@@ -95,9 +111,25 @@ export function preview(o: EngineOptions): Promise<Summary> {
   return withRun("preview", o, deploy);
 }
 
-/** Reads every resource in state; gone ones are dropped, drifted ones take the remote outputs and inputs. */
+/**
+ * Reads every resource in state; gone ones are dropped, drifted ones take the remote outputs and inputs. Pending
+ * creates of an interrupted run are forgotten with `clearPendingCreates`, and fail the refresh without it.
+ */
 export function refresh(o: EngineOptions): Promise<Summary> {
   return withRun("refresh", o, async (run) => {
+    const pending = run.state.state.pendingOperations;
+    if (pending.length && !o.clearPendingCreates) {
+      run.fail(
+        `the stack has ${pending.length} pending create(s) from an interrupted run, whose objects may or may ` +
+          `not exist:${pendingLines(run)}\nrefresh with --clear-pending-creates to forget them`,
+      );
+      return;
+    }
+    if (pending.length) {
+      run.note(`cleared ${pending.length} pending create(s): ${pending.map((p) => p.name).join(", ")}`);
+      pending.splice(0);
+      await run.state.save();
+    }
     await Promise.all([...run.state.state.resources].map((r) => run.refreshOne(r)));
     run.summary.outputs = maskOutputs(run.state.state.outputs, run.state.state.secretOutputs);
   });

@@ -17,5 +17,11 @@ export { ProviderError, ProviderHost, type ProviderHostOptions, RPC_METHODS, typ
 export { InProcessStack, inProcessProvider } from "./inProcess";
 export type { Props } from "./protocol";
 export type { CheckFailure, CheckResult, DiffResult, ReadResult, ResourceProvider } from "./provider";
-export { DEFAULT_ENGINE_PASSPHRASE, type ResourceState, readState, type StackState } from "./state";
+export {
+  DEFAULT_ENGINE_PASSPHRASE,
+  type PendingOperation,
+  type ResourceState,
+  readState,
+  type StackState,
+} from "./state";
 export type { RefreshResult, StepResult } from "./steps";

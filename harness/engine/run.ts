@@ -84,6 +84,7 @@ export class Run {
       provider: () => this.providerHost(),
       preview: this.preview,
       save: () => state.save(),
+      pending: state.state.pendingOperations,
     });
   }
 

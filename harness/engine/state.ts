@@ -47,9 +47,23 @@ export interface ResourceState {
   pendingDelete?: boolean;
 }
 
+/**
+ * An operation sent to the provider whose outcome was never recorded: the engine writes it before the call and
+ * removes it after the answer, so a run killed in between leaves it behind, as Pulumi's pending operations do.
+ * The remote object may or may not exist; `refresh` with `clearPendingCreates` forgets the operation.
+ */
+export interface PendingOperation {
+  urn: string;
+  type: string;
+  name: string;
+  operation: "creating";
+}
+
 /** The decrypted content of a state file. */
 export interface StackState {
   resources: ResourceState[];
+  /** Operations of an interrupted run (see {@link PendingOperation}); absent from the file when there are none. */
+  pendingOperations: PendingOperation[];
   /** Stack outputs of the last successful `up`. */
   outputs: Props;
   /** Top-level stack output keys that are secret. */
@@ -70,6 +84,7 @@ interface StateFileJson {
   outputs?: Props;
   secretOutputs?: string[];
   resources: ResourceState[];
+  pendingOperations?: PendingOperation[];
 }
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
@@ -183,6 +198,7 @@ export class StateFile {
     }));
     const state: StackState = {
       resources,
+      pendingOperations: json?.pendingOperations ?? [],
       outputs: open(json?.outputs),
       secretOutputs: json?.secretOutputs ?? [],
     };
@@ -228,6 +244,7 @@ export class StateFile {
         outputs: this.seal(r.outputs, r.secretOutputs),
       })),
     };
+    if (this.state.pendingOperations.length) body.pendingOperations = this.state.pendingOperations;
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {

@@ -11,7 +11,7 @@ import { rootPulumiStackTypeName } from "@pulumi/pulumi/runtime/stack";
 import { applyIgnoreChanges, changedKeys } from "./plan";
 import type { Props, RegisterMessage } from "./protocol";
 import type { CheckFailure, ResourceProvider } from "./provider";
-import type { ResourceState } from "./state";
+import type { PendingOperation, ResourceState } from "./state";
 
 const ROOT_STACK_MARKER = `::${rootPulumiStackTypeName}::`;
 
@@ -45,6 +45,11 @@ export interface StepsOptions {
   preview: boolean;
   /** Writes the state; called after every change outside a preview. */
   save(): Promise<void>;
+  /**
+   * The stack's pending operations, changed in place: a create is written here (and saved) before it is sent,
+   * and removed once answered, so a run killed in between leaves it in the state. @default not recorded
+   */
+  pending?: PendingOperation[];
 }
 
 function checkFailureText(failures: readonly CheckFailure[]): string {
@@ -181,7 +186,25 @@ export class Steps {
     m: Registration,
     inputs: Props,
   ): Promise<ResourceState> {
-    const created = await provider.create(m.urn, inputs);
+    const pending: PendingOperation = { urn: m.urn, type: m.type, name: m.name, operation: "creating" };
+    const list = this.o.pending;
+    if (list) {
+      list.push(pending);
+      await this.o.save();
+    }
+    let created: Awaited<ReturnType<ResourceProvider["create"]>>;
+    try {
+      created = await provider.create(m.urn, inputs);
+    } catch (error) {
+      // A create that answered with a failure left nothing behind (the provider's contract): no longer pending.
+      if (list) {
+        list.splice(list.indexOf(pending), 1);
+        await this.o.save();
+      }
+      throw error;
+    }
+    // Removed here, saved with the new resource by the caller.
+    if (list) list.splice(list.indexOf(pending), 1);
     if (!created.id) throw new StepError("the provider returned no id from create");
     return this.entryFrom(m, created.id, inputs, created.properties);
   }

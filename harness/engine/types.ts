@@ -24,6 +24,11 @@ export interface EngineOptions {
    * written to the state, none starts after it, and the run ends with each one not started as a failure.
    */
   signal?: AbortSignal;
+  /**
+   * Refresh only: forget the creates an interrupted run left pending (`pulumi refresh --clear-pending-creates`).
+   * Without it, a refresh of a stack with pending creates fails naming them, as the CLI does when it cannot ask.
+   */
+  clearPendingCreates?: boolean;
   /** Called once the provider host runs, e.g. to kill it in a test. */
   onHost?: (host: ProviderHost) => void;
 }

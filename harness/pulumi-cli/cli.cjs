@@ -305,6 +305,7 @@ async function engineCommand(command, flags, cwd) {
     env: { SECRETSTACK_ENGINE_PASSPHRASE: passphrase() },
     parallel,
     signal: controller.signal,
+    clearPendingCreates: Boolean(flags["--clear-pending-creates"]),
     log: (line) => process.stdout.write(`    ${line}\n`),
     // The CLI shows what a provider plugin writes to stderr as diagnostics of the stack.
     hostLog: (line) => process.stdout.write(`    pulumi:pulumi:Stack ${proj.name}-${stack}  ${line}\n`),

@@ -26,23 +26,10 @@ const claims = new Map<string, Claim>();
 const afterConstruction = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A digest naming a credential (never the credential), or "default" when it is absent. */
-export function credentialDigest(credential: string | undefined): string {
+function credentialDigest(credential: string | undefined): string {
   return credential === undefined || credential === ""
     ? "default"
     : createHash("sha256").update(credential).digest("hex").slice(0, 16);
-}
-
-/**
- * The scope an identity lives in, from a resource's `connection`, as a plain (non-secret) output: a digest of
- * the credential and the other fields (base URL, tenant), never the credential itself. No connection is the
- * shared default scope of the stack config and environment.
- */
-export function scopeOf<C extends object>(
-  connection: pulumi.Input<C> | undefined,
-  scope: (connection: pulumi.Unwrap<C> | undefined) => string,
-): pulumi.Output<string> {
-  if (connection === undefined) return pulumi.output(scope(undefined));
-  return pulumi.unsecret(pulumi.output(connection).apply((c) => scope(c as pulumi.Unwrap<C> | undefined)));
 }
 
 /** The error for an identity declared by more than one resource. */
@@ -54,13 +41,16 @@ function duplicateError(claim: Claim): Error {
   );
 }
 
-/** What a resource claims: its identity within `scope`. */
-export interface ClaimSpec {
+/** One kind of identity: whose it is, where it must be unique, and how a clash names it. */
+export interface IdentitySpec {
+  /** e.g. `netactuate.SecretValue`. */
   type: string;
-  /** The resource's name in the program. */
-  name: string;
-  scope: pulumi.Input<string>;
+  /** The settings table of the API, whose `connection` fields make the scope (see {@link connectionScope}). */
+  table: Record<string, SettingSpec>;
+  /** Why it must be unique, e.g. "NetActuate keys are unique across the account". */
   rule: string;
+  /** How a clash names the identity, e.g. `key "DB_PASSWORD"`, from the value and its scope. */
+  shown(value: string, scope: string): string;
   /**
    * Also hold this resource back when any other identity of the program clashes: the first resources of a
    * program that cannot deploy (a list declared before two values with one key) are not created either.
@@ -69,37 +59,39 @@ export interface ClaimSpec {
 }
 
 /**
- * Claims `value` (a key or a name) for the resource `spec.name` within `spec.scope`, and returns it gated on
- * the claim: the gate fails when another resource of the program declares the same, so every one of them
- * fails to register and nothing is created. The value keeps whatever secrecy it had, and a value unknown at
- * preview does not keep the check from running there.
+ * A claim of one kind of identity. It claims `value` (a key or a name) for the resource `name` within the
+ * scope of its `connection` (and `overrides`, see {@link connectionScope}), and returns it gated on the claim:
+ * the gate fails when another resource of the program declares the same, so every one of them fails to
+ * register and nothing is created. The value keeps whatever secrecy it had, and a value unknown at preview
+ * does not keep the check from running there.
  */
-export function claimIdentity(
-  spec: ClaimSpec,
-  value: pulumi.Input<string>,
-  shown: (value: string, scope: string) => string,
-): pulumi.Output<string> {
-  return pulumi.all([value, spec.scope]).apply(async ([resolved, scope]) => {
-    const id = `${spec.type}|${scope}|${resolved}`;
-    const claim = claims.get(id) ?? {
-      owners: new Set<string>(),
-      shown: shown(resolved, scope),
-      type: spec.type,
-      rule: spec.rule,
-    };
-    claim.owners.add(spec.name);
-    claims.set(id, claim);
-    await afterConstruction();
-    if (claim.owners.size > 1) throw duplicateError(claim);
-    if (spec.holdOnAnyClash) {
-      for (const other of claims.values()) {
-        if (other.owners.size > 1) {
-          throw new Error(`${spec.type} "${spec.name}" is not created: ${duplicateError(other).message}`);
+export function identityClaim(spec: IdentitySpec) {
+  return (
+    name: string,
+    value: pulumi.Input<string>,
+    connection?: pulumi.Input<object>,
+    overrides?: Record<string, pulumi.Input<string> | undefined>,
+  ): pulumi.Output<string> =>
+    pulumi
+      .all([value, connectionScope(spec.table, connection, overrides)])
+      .apply(async ([resolved, scope]) => {
+        const id = `${spec.type}|${scope}|${resolved}`;
+        const claim = claims.get(id) ?? {
+          owners: new Set<string>(),
+          shown: spec.shown(resolved, scope),
+          type: spec.type,
+          rule: spec.rule,
+        };
+        claim.owners.add(name);
+        claims.set(id, claim);
+        await afterConstruction();
+        if (claim.owners.size > 1) throw duplicateError(claim);
+        const other = spec.holdOnAnyClash ? [...claims.values()].find((c) => c.owners.size > 1) : undefined;
+        if (other !== undefined) {
+          throw new Error(`${spec.type} "${name}" is not created: ${duplicateError(other).message}`);
         }
-      }
-    }
-    return resolved;
-  });
+        return resolved;
+      });
 }
 
 /** What the program sees of a setting: stack config, then the environment (as the provider reads them). */
@@ -111,10 +103,10 @@ function programSetting(spec: SettingSpec): string | undefined {
 /**
  * The scope an identity lives in, resolved as the provider resolves its settings: each `connection` field of
  * the API's settings table from `overrides` (an argument such as `tenantId`), the resource's connection, stack
- * config, the environment or its default, in table order, joined by `|`. A credential becomes its digest before
- * it leaves the (secret) connection; the result is a plain output.
+ * config, the environment or its default, in table order, joined by `|`. A credential is named by its digest,
+ * never itself, so the result is a plain output.
  */
-export function connectionScope(
+function connectionScope(
   table: Record<string, SettingSpec>,
   connection: pulumi.Input<object> | undefined,
   overrides: Record<string, pulumi.Input<string> | undefined> = {},
@@ -123,28 +115,17 @@ export function connectionScope(
   const specs = Object.entries(table).filter(
     ([, spec]) => spec.field !== undefined && spec.kind !== "choice",
   );
-  const shown = (spec: SettingSpec, value: string | undefined) =>
-    spec.kind === "secret" ? credentialDigest(value) : value?.replace(/\/+$/, "");
-  const given = scopeOf(connection as pulumi.Input<Record<string, string>> | undefined, (c) =>
-    JSON.stringify(
-      specs
-        .map(([, spec]) => c?.[spec.field ?? ""] ?? null)
-        .map((v, i) => {
-          const spec = specs[i]?.[1];
-          return v === null || spec === undefined ? null : shown(spec, v);
-        }),
-    ),
-  );
   const forced = pulumi.all(specs.map(([key]) => overrides[key]));
+  const given = pulumi.output(connection as pulumi.Input<Record<string, string | undefined>> | undefined);
   return pulumi.unsecret(
-    pulumi.all([given, forced]).apply(([text, fixed]) => {
-      const fromConnection = JSON.parse(text) as Array<string | null>;
-      return specs
-        .map(
-          ([, spec], i) =>
-            fixed[i] ?? fromConnection[i] ?? shown(spec, programSetting(spec) ?? spec.default) ?? "",
-        )
-        .join("|");
-    }),
+    pulumi.all([given, forced]).apply(([c, fixed]) =>
+      specs
+        .map(([, spec], i) => {
+          const value = c?.[spec.field ?? ""] ?? programSetting(spec) ?? spec.default;
+          const shown = spec.kind === "secret" ? credentialDigest(value) : value?.replace(/\/+$/, "");
+          return fixed[i] ?? shown ?? "";
+        })
+        .join("|"),
+    ),
   );
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "../../sdk/core/deadline";
 
 /**
  * Coalesced reads. Pulumi starts one provider host process per deployment operation and sends it up to
@@ -10,6 +11,10 @@ import { createHash } from "node:crypto";
  * A snapshot is never older than the operation: it lives only in this host process, it is dropped when
  * this process writes to the same account (so a read after our own create sees the create), and it
  * expires after `ttlMs`. A failed list is not cached; callers fall back to per-id reads.
+ *
+ * No read waits without an end: a list that has not answered after `SECRETSTACK_QUEUE_DEADLINE_MS` (default
+ * 5 min; the request's own deadline normally ends it long before) fails every read waiting for it, saying what
+ * it waited for, and is forgotten, so the next read starts a list of its own.
  *
  * `SECRETSTACK_READ_COALESCE=0` turns the shared coalescer off: every read then takes its per-id path, the
  * same one a failed list falls back to (the benchmarks measure both paths side by side this way).
@@ -25,6 +30,10 @@ export interface CoalesceOptions {
   now: () => number;
   /** When false, `get` rejects at once with {@link CoalescingDisabledError} and callers read per id. @default true */
   enabled: boolean;
+  /** What the shared list is, for the error of a wait that passed its deadline. @default "a list of the account" */
+  what: string;
+  /** How long a read waits for the shared list. @default SECRETSTACK_QUEUE_DEADLINE_MS, read at each wait */
+  deadlineMs: number | undefined;
 }
 
 /** The rejection of {@link ReadCoalescer.get} when coalescing is off: the caller reads per id instead. */
@@ -64,6 +73,8 @@ export class ReadCoalescer {
       ttlMs: options.ttlMs ?? envNumber("SECRETSTACK_READ_CACHE_MS", 30_000),
       now: options.now ?? Date.now,
       enabled: options.enabled ?? true,
+      what: options.what ?? "a list of the account",
+      deadlineMs: options.deadlineMs,
     };
   }
 
@@ -84,7 +95,7 @@ export class ReadCoalescer {
     const entry = this.entries.get(account);
     if (entry && entry.generation === generation && !entry.failed) {
       const fresh = !entry.settled || now - entry.startedAt <= this.options.ttlMs;
-      if (fresh) return entry.promise as Promise<T>;
+      if (fresh) return this.wait(account, entry) as Promise<T>;
     }
     const scheduledAt = now;
     const created: Entry = {
@@ -109,7 +120,24 @@ export class ReadCoalescer {
       }
     })();
     this.entries.set(account, created);
-    return created.promise as Promise<T>;
+    return this.wait(account, created) as Promise<T>;
+  }
+
+  /** The entry's answer, or a deadline error once it has kept this read waiting too long (the entry is then dropped). */
+  private wait(account: string, entry: Entry): Promise<unknown> {
+    if (entry.settled) return entry.promise;
+    return withDeadline(entry.promise, {
+      ms: this.options.deadlineMs ?? queueDeadlineMs(),
+      onExpire: () => {
+        entry.failed = true;
+        if (this.entries.get(account) === entry) this.entries.delete(account);
+      },
+      expired: (waitedMs) =>
+        new Error(
+          `waited ${waitedText(waitedMs)} for ${this.options.what}, shared by the calls of this process, and it ` +
+            `has not answered: run the update again (${DEADLINE_HINT})`,
+        ),
+    });
   }
 
   /** Marks a write to the account: no read after it is served from data fetched before it. */
@@ -147,7 +175,10 @@ export function coalescingFromEnv(env: NodeJS.ProcessEnv = process.env): boolean
  * The process-wide coalescer shared by every provider module loaded in this host. The switch is read once,
  * when the host loads the first provider: the host's environment is fixed for its one operation.
  */
-export const readCoalescer = new ReadCoalescer({ enabled: coalescingFromEnv() });
+export const readCoalescer = new ReadCoalescer({
+  enabled: coalescingFromEnv(),
+  what: "the list the reads of one account share",
+});
 
 /**
  * Baselines of the non-idempotent creates: lists answered before a create's POST was sent, used only to tell
@@ -159,6 +190,7 @@ export const readCoalescer = new ReadCoalescer({ enabled: coalescingFromEnv() })
  * only if, in that window, one of our POSTs also has an unknown outcome and did not take effect.
  */
 export const createBaselines = new ReadCoalescer({
+  what: "the list of what the account held before these creates",
   windowMs: 0,
   ttlMs: envNumber("SECRETSTACK_CREATE_BASELINE_MS", 10_000),
 });

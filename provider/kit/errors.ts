@@ -36,16 +36,11 @@ export class ResourceError extends Error {
   }
 }
 
-/** `<context>: <reason>` as a {@link ResourceError}. */
-export function withContext(context: string, error: unknown): ResourceError {
-  return new ResourceError(context, error);
-}
-
 /** Runs one provider step; any failure is rethrown as a {@link ResourceError} with `context` in front. */
 export async function step<T>(context: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw withContext(context, error);
+    throw new ResourceError(context, error);
   }
 }

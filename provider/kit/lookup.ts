@@ -5,26 +5,31 @@
  * with what was being looked up in front.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
+import { z } from "zod";
 import { zodFailures } from "./check";
 import { type ConfigureRequest, recordConfig } from "./config";
 import { ResourceError, step } from "./errors";
 
-/** Checks `args`, records the program's config keys, and runs `body` as one step called `what`. */
-export async function lookup<S extends z.ZodType, T>(
-  what: string,
-  schema: S,
-  args: unknown,
-  configKeys: readonly string[],
-  body: (args: z.infer<S>) => Promise<T>,
-): Promise<T> {
-  const parsed = schema.safeParse(args ?? {});
-  if (!parsed.success) {
-    const failures = zodFailures(parsed.error, schema, what.split(" ")[0]);
-    throw new ResourceError(what, new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; ")));
-  }
-  // runtime.getConfig reads raw values (secret ones included) without the warning Config.get gives for them.
-  const req: ConfigureRequest = { config: { get: (key) => pulumi.runtime.getConfig(key) } };
-  recordConfig(req, configKeys);
-  return step(what, () => body(parsed.data));
+/**
+ * The lookups of one API. Each checks its arguments (those of `shape` and the API's optional `connection`),
+ * records the API's config keys, and runs `body` as one step called `what`.
+ */
+export function apiLookup<C extends z.ZodType>(configKeys: readonly string[], connection: C) {
+  return async <S extends z.ZodRawShape, T>(
+    what: string,
+    shape: S,
+    args: unknown,
+    body: (args: z.infer<z.ZodObject<S & { connection: z.ZodOptional<C> }, z.core.$strict>>) => Promise<T>,
+  ): Promise<T> => {
+    const schema = z.object({ ...shape, connection: connection.optional() }).strict();
+    const parsed = schema.safeParse(args ?? {});
+    if (!parsed.success) {
+      const failures = zodFailures(parsed.error, schema, what.split(" ")[0]);
+      throw new ResourceError(what, new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; ")));
+    }
+    // runtime.getConfig reads raw values (secret ones included) without the warning Config.get gives for them.
+    const req: ConfigureRequest = { config: { get: (key) => pulumi.runtime.getConfig(key) } };
+    recordConfig(req, configKeys);
+    return step(what, () => body(parsed.data));
+  };
 }

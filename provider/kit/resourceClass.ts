@@ -7,20 +7,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-/** The props and options a resource class passes to `pulumi.dynamic.Resource`, after the provider and name. */
-export function registration(
-  args: object,
-  opts: pulumi.CustomResourceOptions | undefined,
-  spec: { secret: readonly string[]; outputOnly?: readonly string[] },
-): [pulumi.Inputs, pulumi.CustomResourceOptions] {
-  const props: Record<string, unknown> = { ...args };
-  for (const key of spec.secret) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
-  // Registered even when no argument sets them, so the engine records them (an output-only key given as an
-  // argument stays, and check drops it).
-  for (const key of [...spec.secret, ...(spec.outputOnly ?? []), "schemaVersion"]) props[key] ??= undefined;
-  return [props, pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secret] })];
-}
-
 /** How a resource class registers its resource; see {@link resourceClass}. */
 export interface ResourceClassSpec<A> {
   /** The provider object as its `*.provider` module exports it (Pulumi serializes it as that `require()`). */
@@ -52,15 +38,14 @@ export function resourceClass<A extends object, O extends object>(
   const [module, type] = spec.type.split(":");
   class Declared extends pulumi.dynamic.Resource {
     constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
-      const given = { ...(args as object), ...spec.claim?.(name, args) };
-      const registered = registration(
-        given,
-        opts,
-        spec.outputOnly === undefined
-          ? { secret: spec.secrets }
-          : { secret: spec.secrets, outputOnly: spec.outputOnly },
-      );
-      super(spec.provider, name, ...registered, module, type);
+      const props: Record<string, unknown> = { ...(args as object), ...spec.claim?.(name, args) };
+      for (const key of spec.secrets) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
+      // Registered even when no argument sets them, so the engine records them (an output-only key given as an
+      // argument stays, and check drops it).
+      for (const key of [...spec.secrets, ...(spec.outputOnly ?? []), "schemaVersion"])
+        props[key] ??= undefined;
+      const secret = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secrets] });
+      super(spec.provider, name, props, secret, module, type);
     }
   }
   return Declared as unknown as ResourceClass<A, O>;

@@ -4,13 +4,10 @@
  * key, or both would see it free and both write. No wait is without an end: a create that waits longer than
  * `SECRETSTACK_QUEUE_DEADLINE_MS` (default 5 min) for the one before it fails, saying what it waited for.
  */
-import { envNumber } from "./coalesce";
+import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "../../sdk/core/deadline";
 
 /** Tail of the queue per key. */
 const queues = new Map<string, Promise<void>>();
-
-/** How long a create waits for the creates of the same identity before it. @default 300 000 ms */
-const deadlineMs = () => envNumber("SECRETSTACK_QUEUE_DEADLINE_MS", 300_000);
 
 /** Runs `fn` once every earlier call with the same `key` has settled; `what` names the identity in errors. */
 export async function oneAtATime<T>(key: string, fn: () => Promise<T>, what = "this object"): Promise<T> {
@@ -23,21 +20,17 @@ export async function oneAtATime<T>(key: string, fn: () => Promise<T>, what = "t
   void tail.then(() => {
     if (queues.get(key) === tail) queues.delete(key);
   });
-  const limit = deadlineMs();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<"expired">((resolve) => {
-    timer = setTimeout(() => resolve("expired"), limit);
-  });
   try {
-    if ((await Promise.race([previous.then(() => "ready" as const), expired])) === "expired") {
-      throw new Error(
-        `waited ${Math.round(limit / 1000)} s for another create of ${what} in this process to finish, and it ` +
-          "is still running: run the update again once it has ended (SECRETSTACK_QUEUE_DEADLINE_MS sets the wait)",
-      );
-    }
+    await withDeadline(previous, {
+      ms: queueDeadlineMs(),
+      expired: (waitedMs) =>
+        new Error(
+          `waited ${waitedText(waitedMs)} for another create of ${what} in this process to finish, and it is ` +
+            `still running: run the update again once it has ended (${DEADLINE_HINT})`,
+        ),
+    });
     return await fn();
   } finally {
-    clearTimeout(timer);
     release();
   }
 }

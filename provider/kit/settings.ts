@@ -56,39 +56,22 @@ export class MissingCredentialError extends SettingError {
   }
 }
 
-/** Where a value was found, as a user would name it. */
-function sourceName(spec: SettingSpec, source: "connection" | "config" | "env"): string {
-  if (source === "connection") return `the resource's connection.${spec.field ?? ""}`;
-  if (source === "config") return `stack config ${spec.configKey}`;
-  return `environment variable ${spec.envVar}`;
+/** An http(s) URL without credentials in its user-info part: what every base URL must be. */
+export function isHttpUrl(text: string): boolean {
+  const url = URL.parse(text);
+  return (url?.protocol === "https:" || url?.protocol === "http:") && !url.username && !url.password;
 }
 
 function parse(api: string, spec: SettingSpec, text: string, where: string): SettingValue {
   if (spec.kind === "url") {
-    let url: URL | undefined;
-    try {
-      url = new URL(text);
-    } catch {
-      url = undefined;
-    }
     // The text itself is not repeated: a URL can carry credentials in its user-info part.
-    if (
-      url === undefined ||
-      (url.protocol !== "http:" && url.protocol !== "https:") ||
-      url.username ||
-      url.password
-    ) {
+    if (!isHttpUrl(text)) {
       throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
     }
     return text.replace(/\/+$/, "");
   }
   if (spec.kind === "redis") {
-    let protocol = "";
-    try {
-      protocol = new URL(text).protocol;
-    } catch {
-      protocol = "";
-    }
+    const { protocol } = URL.parse(text) ?? {};
     // Never repeated: the URL may carry Redis's password.
     if (protocol !== "redis:" && protocol !== "rediss:") {
       throw new SettingError(`${api} ${spec.label} from ${where} must be a redis:// or rediss:// URL`);
@@ -122,24 +105,26 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
  * credential; the value itself never appears in a message.
  */
 export function readSetting(api: string, spec: SettingSpec, fromConnection: unknown): SettingValue {
-  const candidates: Array<["connection" | "config" | "env", unknown]> = [
-    ["connection", fromConnection],
-    ["config", recordedConfig(spec.configKey)],
-    ["env", process.env[spec.envVar]],
+  // Each source: its value, where it is as a user would name it, and how to unset it.
+  const sources: Array<[unknown, string, string]> = [
+    [
+      fromConnection,
+      `the resource's connection.${spec.field ?? ""}`,
+      `leave connection.${spec.field ?? ""} out`,
+    ],
+    [
+      recordedConfig(spec.configKey),
+      `stack config ${spec.configKey}`,
+      `remove it (pulumi config rm ${spec.configKey})`,
+    ],
+    [process.env[spec.envVar], `environment variable ${spec.envVar}`, `unset ${spec.envVar}`],
   ];
-  for (const [source, value] of candidates) {
+  for (const [value, where, unset] of sources) {
     if (value === undefined) continue;
-    const where = sourceName(spec, source);
     if (typeof value !== "string")
       throw new SettingError(`${api} ${spec.label} from ${where} must be a string`);
     const text = value.trim();
     if (text === "") {
-      const unset =
-        source === "env"
-          ? `unset ${spec.envVar}`
-          : source === "config"
-            ? `remove it (pulumi config rm ${spec.configKey})`
-            : `leave connection.${spec.field ?? ""} out`;
       throw new SettingError(
         `${api} ${spec.label} is set but empty in ${where}: ${unset} to use the next source` +
           `${spec.default === undefined ? "" : " or the default"}, or give it a value`,
@@ -150,20 +135,6 @@ export function readSetting(api: string, spec: SettingSpec, fromConnection: unkn
   if (spec.default !== undefined) return parse(api, spec, spec.default, "the default");
   if (spec.required) throw new MissingCredentialError(api, spec);
   return undefined;
-}
-
-/** Reads every setting of a table: `{ apiToken: "…", baseUrl: "https://…", requestsPerMinute: 100 }`. */
-export function readSettings<K extends string>(
-  api: string,
-  specs: Record<K, SettingSpec>,
-  connection: Record<string, unknown> | undefined,
-): Record<K, SettingValue> {
-  const out = {} as Record<K, SettingValue>;
-  for (const key of Object.keys(specs) as K[]) {
-    const spec = specs[key];
-    out[key] = readSetting(api, spec, spec.field === undefined ? undefined : connection?.[spec.field]);
-  }
-  return out;
 }
 
 /**
@@ -192,12 +163,8 @@ const clients = new Map<string, unknown>();
  * otherwise build a thousand HTTP clients. Memory only (provider modules are loaded by `require()`).
  */
 export function sharedClient<T>(key: string, make: () => T): T {
-  let client = clients.get(key) as T | undefined;
-  if (client === undefined) {
-    client = make();
-    clients.set(key, client);
-  }
-  return client;
+  if (!clients.has(key)) clients.set(key, make());
+  return clients.get(key) as T;
 }
 
 /**
@@ -224,28 +191,27 @@ const envName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c}`).toUpp
  * stack config, `<PREFIX>_<FIELD>` environment variable; required), its base URL (with the vendor's default)
  * and its pace (`<namespace>:requestsPerMinute`; none of our own unless the API documents one).
  */
-export function apiSettings<F extends string>(o: {
+export function apiSettings<F extends string = "apiKey">(o: {
   namespace: string;
-  credential: { field: F; label: string };
+  /** @default an `apiKey`, "API key" in messages */
+  credential?: { field: F; label: string };
   baseUrl: string;
   requestsPerMinute?: number;
 }): Record<F | "baseUrl" | "requestsPerMinute", SettingSpec> {
-  const { field, label } = o.credential;
+  const { field, label } = o.credential ?? { field: "apiKey" as F, label: "API key" };
   const pace = o.requestsPerMinute === undefined ? {} : { default: String(o.requestsPerMinute) };
+  const rate = { kind: "rate", ...pace } as const;
   // The pace is the host's, never one resource's: no `connection` field.
-  const { field: _none, ...rate } = connectionSetting(
+  const { field: _none, ...paceSetting } = connectionSetting(
     o.namespace,
     "requestsPerMinute",
     "requests per minute",
-    {
-      kind: "rate",
-      ...pace,
-    },
+    rate,
   );
   return {
     [field]: connectionSetting(o.namespace, field, label, { kind: "secret", required: true }),
     baseUrl: connectionSetting(o.namespace, "baseUrl", "base URL", { kind: "url", default: o.baseUrl }),
-    requestsPerMinute: rate,
+    requestsPerMinute: paceSetting,
   } as Record<F | "baseUrl" | "requestsPerMinute", SettingSpec>;
 }
 

@@ -16,7 +16,6 @@ import {
 export const NETACTUATE_SETTINGS = {
   ...apiSettings({
     namespace: "netactuate",
-    credential: { field: "apiKey", label: "API key" },
     baseUrl: sdk.NETACTUATE_DEFAULT_BASE_URL,
     // NetActuate documents no rate limit: no pace of our own unless set.
   }),
@@ -47,17 +46,15 @@ export function sessionOf(connection: unknown): NetActuateSession {
     "NetActuate",
     NETACTUATE_SETTINGS,
     connection,
-    ({ credential, rateLimit, choices, ...rest }) => {
-      // No pace of our own is an absent rateLimit, not `false`: the server's 429 and Retry-After still count.
-      const pace = rateLimit === false ? {} : { rateLimit };
-      return new sdk.NetActuateClient({
+    ({ credential, rateLimit, choices, ...rest }) =>
+      new sdk.NetActuateClient({
         ...rest,
-        ...pace,
+        // No pace of our own is an absent rateLimit, not `false`: the server's 429 and Retry-After still count.
+        ...(rateLimit === false ? {} : { rateLimit }),
         apiKey: credential,
-        auth: (choices.authStyle ?? sdk.NETACTUATE_DEFAULT_AUTH_STYLE) as sdk.NetActuateAuthStyle,
-        bodyEncoding: (choices.bodyEncoding ??
-          sdk.NETACTUATE_DEFAULT_BODY_ENCODING) as sdk.NetActuateBodyEncoding,
-      });
-    },
+        // Both are choices with a default, so the kit always reads one.
+        auth: choices.authStyle as sdk.NetActuateAuthStyle,
+        bodyEncoding: choices.bodyEncoding as sdk.NetActuateBodyEncoding,
+      }),
   );
 }

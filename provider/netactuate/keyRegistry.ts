@@ -3,7 +3,8 @@
  * provider/kit/claims), and the key each SecretValue was declared with (for `cloudInit`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { claimIdentity, credentialDigest, scopeOf } from "../kit/claims";
+import { identityClaim } from "../kit/claims";
+import { NETACTUATE_SETTINGS } from "./connection";
 
 /** The `connection` argument as the program gives it. */
 export interface ConnectionArgs {
@@ -17,46 +18,24 @@ export interface ConnectionArgs {
   bodyEncoding?: pulumi.Input<"form" | "json">;
 }
 
-/** The identities NetActuate keeps unique across an account, and how a clash names them. */
-const IDENTITIES = {
-  key: { type: "netactuate.SecretValue", what: "key", holdOnAnyClash: false },
-  // A list declared before two values with one key is not created either: the program cannot deploy.
-  listName: { type: "netactuate.SecretList", what: "list name", holdOnAnyClash: true },
-};
+/** A claim of an identity NetActuate keeps unique across an account (see provider/kit/claims). */
+const accountUnique = (type: string, what: string, holdOnAnyClash: boolean) =>
+  identityClaim({
+    type,
+    table: NETACTUATE_SETTINGS,
+    rule: `NetActuate ${what}s are unique across the account`,
+    shown: (value) => `${what} "${value}"`,
+    holdOnAnyClash,
+  });
+
+/** Claims a SecretValue's key: two values of the program with one key in one account fail, naming both. */
+export const claimKey = accountUnique("netactuate.SecretValue", "key", false);
 
 /**
- * Claims `value` (a key or a list name) for the resource `name` and returns it gated on the claim: two
- * resources of the program declaring it in the same account fail, naming both. The account is a digest of
- * the connection (never the API key itself); unset fields mean the shared defaults.
+ * Claims a SecretList's name, as {@link claimKey} a key. A list declared before two values with one key is not
+ * created either: the program cannot deploy.
  */
-function claim(
-  identity: keyof typeof IDENTITIES,
-  name: string,
-  value: pulumi.Input<string>,
-  connection: pulumi.Input<ConnectionArgs> | undefined,
-): pulumi.Output<string> {
-  const { what, ...spec } = IDENTITIES[identity];
-  const scope = scopeOf(
-    connection,
-    (c) => `${(c?.baseUrl ?? "default").replace(/\/+$/, "")}|${credentialDigest(c?.apiKey)}`,
-  );
-  const rule = `NetActuate ${what}s are unique across the account`;
-  return claimIdentity({ ...spec, name, scope, rule }, value, (v) => `${what} "${v}"`);
-}
-
-/** Claims a SecretValue's key; see {@link claim}. */
-export const claimKey = (
-  name: string,
-  key: pulumi.Input<string>,
-  connection?: pulumi.Input<ConnectionArgs>,
-) => claim("key", name, key, connection);
-
-/** Claims a SecretList's name; see {@link claim}. */
-export const claimListName = (
-  name: string,
-  listName: pulumi.Input<string>,
-  connection?: pulumi.Input<ConnectionArgs>,
-) => claim("listName", name, listName, connection);
+export const claimListName = accountUnique("netactuate.SecretList", "list name", true);
 
 /** The key each SecretValue was declared with, known at preview even before the resource has outputs. */
 const declared = new WeakMap<object, pulumi.Output<string>>();

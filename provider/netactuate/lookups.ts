@@ -5,22 +5,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
-import { lookup } from "../kit";
+import { apiLookup } from "../kit";
 import { CONFIG_KEYS, sessionOf } from "./connection";
+import type { ConnectionArgs } from "./keyRegistry";
 import { holder, LISTS, VALUES } from "./remote";
 import { connectionSchema } from "./schemas";
 
-/** Settings of a lookup; each falls back to stack config, then the environment. */
-export interface LookupConnection {
-  /** @default netactuate:apiKey, then NETACTUATE_API_KEY */
-  apiKey?: string;
-  /** @default netactuate:baseUrl, then NETACTUATE_BASE_URL, then https://vapi2.netactuate.com/api/ */
-  baseUrl?: string;
-  /** @default netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then "query" (`?key=`, as NetActuate's SDKs send it) */
-  authStyle?: "query" | "bearer";
-  /** @default netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then "form" (as NetActuate's SDKs send it) */
-  bodyEncoding?: "form" | "json";
-}
+/**
+ * Settings of a lookup: a resource's `connection` as plain values (a lookup runs before any output resolves);
+ * each falls back to stack config, then the environment.
+ */
+export type LookupConnection = pulumi.Unwrap<ConnectionArgs>;
 
 /** A secret list as the lookup returns it (`id` as a string, as SecretList.id). */
 export interface SecretListInfo {
@@ -36,19 +31,13 @@ export interface SecretValueInfo {
   value: pulumi.Output<string>;
 }
 
-const listsArgs = z.object({ connection: connectionSchema.optional() }).strict();
-const valueArgs = z
-  .object({
-    key: z.string().min(1, "is required: the key of the value"),
-    connection: connectionSchema.optional(),
-  })
-  .strict();
+const lookup = apiLookup(CONFIG_KEYS, connectionSchema);
 
 /** Every secret list of the account. */
 export async function getSecretLists(
   args: { connection?: LookupConnection } = {},
 ): Promise<SecretListInfo[]> {
-  return lookup("netactuate.getSecretLists", listsArgs, args, CONFIG_KEYS, async ({ connection }) => {
+  return lookup("netactuate.getSecretLists", {}, args, async ({ connection }) => {
     const lists = await LISTS.all(sessionOf(connection));
     return lists.map((list) => ({ id: String(list.id), name: list.name }));
   });
@@ -59,19 +48,24 @@ export async function getSecretValue(args: {
   key: string;
   connection?: LookupConnection;
 }): Promise<SecretValueInfo> {
-  return lookup("netactuate.getSecretValue", valueArgs, args, CONFIG_KEYS, async ({ key, connection }) => {
-    const found = await holder(sessionOf(connection), VALUES, key);
-    if (found === undefined) {
-      throw new NotFoundError(
-        `NetActuate has no secret value with key "${key}" in this account; check the key (case-sensitive) or the account`,
-        { api: "NetActuate", method: "GET", path: "/secrets/all-values", status: 404 },
-      );
-    }
-    return {
-      id: String(found.id),
-      listId: String(found.listId),
-      key: found.key,
-      value: pulumi.secret(found.value),
-    };
-  });
+  return lookup(
+    "netactuate.getSecretValue",
+    { key: z.string().min(1, "is required: the key of the value") },
+    args,
+    async ({ key, connection }) => {
+      const found = await holder(sessionOf(connection), VALUES, key);
+      if (found === undefined) {
+        throw new NotFoundError(
+          `NetActuate has no secret value with key "${key}" in this account; check the key (case-sensitive) or the account`,
+          { api: "NetActuate", method: "GET", path: "/secrets/all-values", status: 404 },
+        );
+      }
+      return {
+        id: String(found.id),
+        listId: String(found.listId),
+        key: found.key,
+        value: pulumi.secret(found.value),
+      };
+    },
+  );
 }

@@ -9,7 +9,7 @@ import {
   TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
   TensorDockClient,
 } from "../../sdk/tensordock";
-import { apiSettings, configKeysOf, orUnknown, type Session, sessionFor } from "../kit";
+import { apiSettings, configKeysOf, isHttpUrl, orUnknown, type Session, sessionFor } from "../kit";
 
 /** Where one resource's requests go, overriding stack config and environment. Stored in state as a secret. */
 export interface TensorDockConnectionArgs {
@@ -43,10 +43,10 @@ export const CONFIG_KEYS = configKeysOf(TENSORDOCK_SETTINGS);
 /** An http(s) URL without credentials, kept without its trailing slash. */
 const baseUrl = z
   .string({ error: "must be a string" })
-  .refine((text) => {
-    const url = URL.parse(text);
-    return (url?.protocol === "https:" || url?.protocol === "http:") && !url.username && !url.password;
-  }, "must be an http(s) URL without credentials, like https://dashboard.tensordock.com/api/v2")
+  .refine(
+    isHttpUrl,
+    "must be an http(s) URL without credentials, like https://dashboard.tensordock.com/api/v2",
+  )
   .transform((text) => text.replace(/\/+$/, ""));
 
 /** The `connection` arg: overrides for one resource. Strict, so a misspelled field fails at preview. */

@@ -1,6 +1,6 @@
 /** The `tensordock.GenericSecret` resource: a write-only `GENERIC` or `SECRET` value in TensorDock. */
-import * as pulumi from "@pulumi/pulumi";
-import { registration, type ValueOrSource } from "../kit/resourceClass";
+import type * as pulumi from "@pulumi/pulumi";
+import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
 import { SECRET_ARGUMENTS } from "./lifecycle";
 
@@ -20,34 +20,32 @@ export interface GenericSecretFields extends TensorDockResourceArgs {
   secretType?: pulumi.Input<"GENERIC" | "SECRET">;
 }
 
+/** The outputs of {@link GenericSecret}. */
+interface GenericSecretOutputs {
+  /** The secret's name in TensorDock. */
+  name: string;
+  /** The value as declared (secret); absent after an import until the program declares one, or with `valueFrom`. */
+  value: string | undefined;
+  /** Where the value is read from at deploy time, when it is not declared. */
+  valueFrom: { env?: string; file?: string } | undefined;
+  /** The salted scrypt fingerprint of the value read from `valueFrom` (never the value). */
+  valueFingerprint: string | undefined;
+  /** `GENERIC` or `SECRET`. */
+  secretType: "GENERIC" | "SECRET";
+  /** The connection overrides (secret). */
+  connection: TensorDockConnectionArgs | undefined;
+  /** Version of the output shape, so later releases can read this state. */
+  schemaVersion: number;
+}
+
 /**
  * A generic secret in TensorDock, attached to instances at deploy time. Its value cannot be read back, so
  * refresh checks only that the secret still exists.
  */
-export class GenericSecret extends pulumi.dynamic.Resource {
-  /** The secret's name in TensorDock. */
-  declare public readonly name: pulumi.Output<string>;
-  /** The value as declared (secret); absent after an import until the program declares one, or with `valueFrom`. */
-  declare public readonly value: pulumi.Output<string | undefined>;
-  /** Where the value is read from at deploy time, when it is not declared. */
-  declare public readonly valueFrom: pulumi.Output<{ env?: string; file?: string } | undefined>;
-  /** The salted scrypt fingerprint of the value read from `valueFrom` (never the value). */
-  declare public readonly valueFingerprint: pulumi.Output<string | undefined>;
-  /** `GENERIC` or `SECRET`. */
-  declare public readonly secretType: pulumi.Output<"GENERIC" | "SECRET">;
-  /** The connection overrides (secret). */
-  declare public readonly connection: pulumi.Output<TensorDockConnectionArgs | undefined>;
-  /** Version of the output shape, so later releases can read this state. */
-  declare public readonly schemaVersion: pulumi.Output<number>;
-
-  /** Declares a generic secret; see {@link GenericSecretArgs}. */
-  constructor(name: string, args: GenericSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    const secret = SECRET_ARGUMENTS.GenericSecret;
-    // secretType is resolved by the provider (default GENERIC): registered even when not given.
-    const registered = registration(args, opts, {
-      secret,
-      outputOnly: ["secretType", "valueFrom", "valueFingerprint"],
-    });
-    super(provider, name, ...registered, "tensordock", "GenericSecret");
-  }
-}
+export class GenericSecret extends resourceClass<GenericSecretArgs, GenericSecretOutputs>({
+  provider,
+  type: "tensordock:GenericSecret",
+  secrets: SECRET_ARGUMENTS.GenericSecret,
+  // secretType is resolved by the provider (default GENERIC): registered even when not given.
+  outputOnly: ["secretType", "valueFrom", "valueFingerprint"],
+}) {}

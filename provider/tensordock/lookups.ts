@@ -1,14 +1,14 @@
 /** Lookups: read what exists in TensorDock without managing it. */
-import { z } from "zod";
-import { lookup } from "../kit";
-import { CONFIG_KEYS, connectionSchema, sessionOf } from "./connection";
+import type * as pulumi from "@pulumi/pulumi";
+import { apiLookup } from "../kit";
+import { CONFIG_KEYS, connectionSchema, sessionOf, type TensorDockConnectionArgs } from "./connection";
 
-const argsSchema = z.object({ connection: connectionSchema.optional() }).strict();
+const lookup = apiLookup(CONFIG_KEYS, connectionSchema);
 
 /** Arguments of {@link getSecrets}. */
 export interface GetSecretsArgs {
   /** Overrides stack config (`tensordock:*`) and environment (`TENSORDOCK_*`). */
-  connection?: { apiToken?: string; baseUrl?: string };
+  connection?: pulumi.Unwrap<TensorDockConnectionArgs>;
 }
 
 /** One secret as a lookup reports it: never a value. */
@@ -24,7 +24,7 @@ export interface TensorDockSecretInfo {
  * `connection`, then the stack's `tensordock:*` config, then `TENSORDOCK_*` environment variables.
  */
 export async function getSecrets(args: GetSecretsArgs = {}): Promise<TensorDockSecretInfo[]> {
-  return lookup("tensordock.getSecrets", argsSchema, args, CONFIG_KEYS, async ({ connection }) => {
+  return lookup("tensordock.getSecrets", {}, args, async ({ connection }) => {
     const secrets = await sessionOf(connection).client.list();
     return secrets.map((s) => ({ id: s.id, name: s.name, type: s.type ?? "" }));
   });

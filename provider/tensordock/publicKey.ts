@@ -40,6 +40,9 @@ export interface ParsedPublicKey {
 /** The parse result: the key, or a reason that says what to do. */
 export type PublicKeyResult = { ok: true; key: ParsedPublicKey } | { ok: false; reason: string };
 
+/** A refusal, with the reason that says what to do. */
+const refuse = (reason: string): PublicKeyResult => ({ ok: false, reason });
+
 const EXPECTED = "an OpenSSH public key on one line, like 'ssh-ed25519 AAAA… user@host' (the .pub file)";
 
 function looksPrivate(text: string): boolean {
@@ -61,58 +64,43 @@ function looksPrivate(text: string): boolean {
 export function parseOpenSshPublicKey(text: string, options: { policy?: boolean } = {}): PublicKeyResult {
   const policy = options.policy ?? true;
   const trimmed = text.trim();
-  if (trimmed === "") return { ok: false, reason: `must not be empty: pass ${EXPECTED}` };
+  if (trimmed === "") return refuse(`must not be empty: pass ${EXPECTED}`);
   if (looksPrivate(trimmed)) {
-    return {
-      ok: false,
-      reason:
-        "is a private key: pass only the public key (the one line of the .pub file) and keep the private key " +
+    return refuse(
+      "is a private key: pass only the public key (the one line of the .pub file) and keep the private key " +
         "out of your program and its state",
-    };
+    );
   }
-  if (/[\r\n]/.test(trimmed)) return { ok: false, reason: `must be a single line: pass ${EXPECTED}` };
+  if (/[\r\n]/.test(trimmed)) return refuse(`must be a single line: pass ${EXPECTED}`);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(trimmed)) {
-    return { ok: false, reason: "must not contain control characters" };
+    return refuse("must not contain control characters");
   }
   const tokens = trimmed.split(/[ \t]+/);
   const [algorithm, data, ...commentTokens] = tokens;
-  if (algorithm === undefined || data === undefined) return { ok: false, reason: `must be ${EXPECTED}` };
+  if (algorithm === undefined || data === undefined) return refuse(`must be ${EXPECTED}`);
   const rule = policy
     ? ALGORITHMS[algorithm]
     : (ALGORITHMS[algorithm] ?? (algorithm === "ssh-dss" ? {} : undefined));
   if (rule === undefined) {
     if (algorithm.startsWith("sk-")) {
-      return {
-        ok: false,
-        reason: "security-key (sk-…) public keys are not supported; use an ed25519 or RSA key",
-      };
+      return refuse("security-key (sk-…) public keys are not supported; use an ed25519 or RSA key");
     }
     if (algorithm === "ssh-dss") {
-      return {
-        ok: false,
-        reason: "DSA keys are refused (OpenSSH disabled them); use ssh-ed25519 or ssh-rsa",
-      };
+      return refuse("DSA keys are refused (OpenSSH disabled them); use ssh-ed25519 or ssh-rsa");
     }
-    return {
-      ok: false,
-      reason: `must start with a key type (${Object.keys(ALGORITHMS).join(", ")}); authorized_keys options are not accepted`,
-    };
+    return refuse(
+      `must start with a key type (${Object.keys(ALGORITHMS).join(", ")}); authorized_keys options are not accepted`,
+    );
   }
   let key: SshpkModule.Key;
   try {
     key = sshpk().parseKey(`${algorithm} ${data}`, "ssh");
   } catch {
-    return {
-      ok: false,
-      reason: `holds key data that is not a valid ${algorithm} key (truncated or altered?)`,
-    };
+    return refuse(`holds key data that is not a valid ${algorithm} key (truncated or altered?)`);
   }
   if (policy && rule.minBits !== undefined && key.size < rule.minBits) {
-    return {
-      ok: false,
-      reason: `is a ${key.size}-bit RSA key; use at least ${rule.minBits} bits, or ssh-ed25519`,
-    };
+    return refuse(`is a ${key.size}-bit RSA key; use at least ${rule.minBits} bits, or ssh-ed25519`);
   }
   const comment = commentTokens.join(" ");
   // key.toString("ssh") writes the canonical base64 (and a placeholder comment when none): keep its first two parts.

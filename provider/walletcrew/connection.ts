@@ -14,15 +14,12 @@ import {
 } from "../kit";
 import type { Connection } from "./schema";
 
-/** Production host of The Wallet Crew (the API lives under `/api/{tenantId}`). */
-export const DEFAULT_BASE_URL = "https://app.neostore.cloud";
-
 /** Every setting of The Wallet Crew resources, read by the kit's one reader (see provider/kit/settings). */
 export const WALLETCREW_SETTINGS = {
   ...apiSettings({
     namespace: "walletcrew",
-    credential: { field: "apiKey", label: "API key" },
-    baseUrl: DEFAULT_BASE_URL,
+    // The production host (the API lives under `/api/{tenantId}`).
+    baseUrl: "https://app.neostore.cloud",
     // The Wallet Crew documents no limit: no pace of our own unless set.
   }),
   tenantId: connectionSetting("walletcrew", "tenantId", "tenant id", { kind: "text" }),

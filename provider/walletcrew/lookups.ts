@@ -3,17 +3,15 @@
  * the program's process, so settings come from the `connection` arg, then the stack config, then the
  * environment, like the resources'.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { lookup, step } from "../kit";
+import { apiLookup, step } from "../kit";
 import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
 import { connectionSchema } from "./schema";
+import type { TenantSecretConnection } from "./tenantSecret";
 
-/** Connection settings of a lookup (plain values: a lookup runs before any output resolves). */
-export interface LookupConnection {
-  apiKey?: string;
-  tenantId?: string;
-  baseUrl?: string;
-}
+/** Connection settings of a lookup: a resource's `connection` as plain values (a lookup runs before any output resolves). */
+export type LookupConnection = pulumi.Unwrap<TenantSecretConnection>;
 
 /** Arguments of {@link getSecretKeys}. */
 export interface GetSecretKeysArgs {
@@ -23,17 +21,14 @@ export interface GetSecretKeysArgs {
   connection?: LookupConnection;
 }
 
-const argsSchema = z
-  .object({ tenantId: z.string().min(1).optional(), connection: connectionSchema.optional() })
-  .strict();
+const lookup = apiLookup(CONFIG_KEYS, connectionSchema);
 
 /** The keys of every secret in a tenant (expired and not-yet-valid ones included), never values. */
 export async function getSecretKeys(args: GetSecretKeysArgs = {}): Promise<string[]> {
   return lookup(
     "walletcrew.getSecretKeys",
-    argsSchema,
+    { tenantId: z.string().min(1).optional() },
     args,
-    CONFIG_KEYS,
     async ({ tenantId, connection }) => {
       const tenant = resolveTenant(tenantId, connection);
       if (tenant === undefined) {

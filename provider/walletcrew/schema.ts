@@ -66,7 +66,14 @@ const baseUrl = z
 /** The optional per-resource connection; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
   .object({
-    apiKey: orUnknown(z.string({ error: "connection.apiKey must be a string" }).min(1))
+    apiKey: orUnknown(
+      z
+        .string({ error: "connection.apiKey must be a string" })
+        .min(
+          1,
+          "connection.apiKey must not be empty; omit it to use walletcrew:apiKey or WALLETCREW_API_KEY",
+        ),
+    )
       .optional()
       .describe(
         "API key with Secret.Read and Secret.Write for the tenant. Default: walletcrew:apiKey, then " +

@@ -1,7 +1,7 @@
 /** The `walletcrew.TenantSecret` resource: one secret of a The Wallet Crew tenant, addressed by key. */
 import type * as pulumi from "@pulumi/pulumi";
 
-import { claimIdentity, connectionScope } from "../kit/claims";
+import { identityClaim } from "../kit/claims";
 import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import { WALLETCREW_SETTINGS } from "./connection";
 import { type Outputs, SECRET_ARGUMENTS } from "./schema";
@@ -22,20 +22,12 @@ export interface TenantSecretConnection {
  * Claims `key` in its tenant (see provider/kit/claims): two TenantSecrets of the program with one key in one
  * tenant, on one host and API key, fail naming both.
  */
-function claimKey(
-  name: string,
-  key: pulumi.Input<string>,
-  tenantId: pulumi.Input<string> | undefined,
-  connection: pulumi.Input<TenantSecretConnection> | undefined,
-): pulumi.Output<string> {
-  const spec = {
-    type: "walletcrew.TenantSecret",
-    name,
-    scope: connectionScope(WALLETCREW_SETTINGS, connection, { tenantId }),
-    rule: "a tenant holds one secret per key (a second PUT overwrites the first)",
-  };
-  return claimIdentity(spec, key, (k, s) => `key "${k}" in tenant ${s.slice(s.lastIndexOf("|") + 1)}`);
-}
+const claimKey = identityClaim({
+  type: "walletcrew.TenantSecret",
+  table: WALLETCREW_SETTINGS,
+  rule: "a tenant holds one secret per key (a second PUT overwrites the first)",
+  shown: (k, scope) => `key "${k}" in tenant ${scope.slice(scope.lastIndexOf("|") + 1)}`,
+});
 
 /** Arguments of {@link TenantSecret}: a value (at most 64 KiB; a new one updates in place), or its `valueFrom`. */
 export type TenantSecretArgs = TenantSecretFields & ValueOrSource;
@@ -68,5 +60,7 @@ export class TenantSecret extends resourceClass<TenantSecretArgs, Outputs>({
   type: "walletcrew:TenantSecret",
   secrets: SECRET_ARGUMENTS,
   outputOnly: ["expired", "tenantId", "adopt", "expiresOn", "notBefore", "valueFingerprint"],
-  claim: (name, args) => ({ key: claimKey(name, args.key, args.tenantId, args.connection) }),
+  claim: (name, args) => ({
+    key: claimKey(name, args.key, args.connection, { tenantId: args.tenantId }),
+  }),
 }) {}

@@ -3,8 +3,6 @@
  * by route template, per-credential rate limiting, fault injection and the `/__sandbox/` admin routes.
  */
 import { STATUS_CODES } from "node:http";
-import type { Socket } from "node:net";
-import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import formbody from "@fastify/formbody";
 import Fastify, {
@@ -14,19 +12,13 @@ import Fastify, {
   type RouteHandlerMethod,
 } from "fastify";
 import { handleAdmin, isAdminUrl } from "./admin";
-import { type ErrorBody, type ErrorFields, SandboxHttpError } from "./errors";
+import { describeError } from "./errorMapping";
+import type { ErrorBody, ErrorFields } from "./errors";
 import type { FaultInjector, FaultSnapshot, FaultSpec } from "./faults";
 import { RateLimiter, type RateLimitOptions, rateLimitHeaders } from "./rate-limit";
+import { RequestLog, UNMATCHED } from "./requestLog";
 import { RequestStats, type SandboxStats } from "./stats";
-
-/** Route label of requests that matched no route, in logs, stats and fault matches. */
-export const UNMATCHED = "<unmatched>";
-
-/**
- * Method label, in logs and stats, of requests the HTTP parser refused (raw bytes in the target, a malformed
- * header): their method is never read from bytes that failed to parse.
- */
-export const UNPARSED = "<unparsed>";
+import { answerUnparsed } from "./unparsed";
 
 /** Default request body limit: 128 KiB, the documented limit of the strictest of the three APIs. */
 export const DEFAULT_BODY_LIMIT = 128 * 1024;
@@ -91,16 +83,6 @@ export interface SandboxControls {
 /** A fastify app made by {@link createApp}: a `FastifyInstance` plus `sandbox` controls. */
 export type SandboxApp = FastifyInstance & { readonly sandbox: SandboxControls };
 
-interface RequestState {
-  start: number;
-  route: string;
-  admin: boolean;
-  handlerRan: boolean;
-  dropChecked: boolean;
-  rateLimited: boolean;
-  finished: boolean;
-}
-
 /**
  * Creates the app of one emulator. Register routes on it, then start it with `listen()`. The first hooks
  * are the core's: admin routes, latency, drops and bursts, then the rate limit; emulator hooks run after.
@@ -113,7 +95,6 @@ export function createApp(options: CreateAppOptions): SandboxApp {
   const limiter = options.rateLimit
     ? new RateLimiter(options.rateLimit, options.clock ?? Date.now)
     : undefined;
-  const states = new WeakMap<FastifyRequest, RequestState>();
   /** The request counts with the rate limiter's peak: what `stats()` and `GET /__sandbox/stats` answer. */
   const counts = {
     snapshot: (): SandboxStats => ({ ...stats.snapshot(), peakRateWindow: limiter?.peak ?? 0 }),
@@ -126,44 +107,9 @@ export function createApp(options: CreateAppOptions): SandboxApp {
       .type(contentType)
       .send(errorBody(status, message, fields));
 
-  const stateOf = (request: FastifyRequest): RequestState => {
-    let state = states.get(request);
-    if (state === undefined) {
-      const route = request.routeOptions.url ?? UNMATCHED;
-      state = {
-        start: performance.now(),
-        route,
-        admin: false,
-        handlerRan: false,
-        dropChecked: false,
-        rateLimited: false,
-        finished: false,
-      };
-      states.set(request, state);
-    }
-    return state;
-  };
-
-  /** Writes one request's log line and, unless it is an admin request, counts it. */
-  const account = (
-    label: string,
-    status: number | string,
-    ms: number,
-    counted: boolean,
-    rateLimited = false,
-  ) => {
-    if (counted) stats.record(label, status, rateLimited);
-    options.log?.(`${label} ${status} ${ms}ms`);
-  };
-
-  /** Logs and counts a request exactly once, whatever way it ended. */
-  const finish = (request: FastifyRequest, status: number | string) => {
-    const state = stateOf(request);
-    if (state.finished) return;
-    state.finished = true;
-    const ms = Math.round(performance.now() - state.start);
-    account(`${request.method} ${state.route}`, status, ms, !state.admin, state.rateLimited);
-  };
+  const requests = new RequestLog(stats, options.log);
+  const stateOf = (request: FastifyRequest) => requests.stateOf(request);
+  const finish = (request: FastifyRequest, status: number | string) => requests.finish(request, status);
 
   /** Answers an error thrown by a hook, a parser or a route (or refused before routing) in the API's format. */
   const answerError = (error: unknown, reply: FastifyReply) => {
@@ -174,31 +120,6 @@ export function createApp(options: CreateAppOptions): SandboxApp {
     }
     if (described.headers !== undefined) reply.headers(described.headers);
     return sendError(reply, described.status, described.message, described.fields);
-  };
-
-  /**
-   * Answers a request Node's HTTP parser refused with the API's error body, then closes the connection (the
-   * parser cannot find where the next request would start). No request object exists; the time is unknown.
-   */
-  const answerUnparsed = (code: string, socket: Socket) => {
-    // A reset connection has nobody left to answer.
-    if (code === "ECONNRESET" || socket.destroyed) return;
-    const label = `${UNPARSED} ${UNMATCHED}`;
-    if (!socket.writable) {
-      account(label, "aborted", 0, true);
-      socket.destroy();
-      return;
-    }
-    const { status, message } = describeParserError(code);
-    account(label, status, 0, true);
-    const body = JSON.stringify(errorBody(status, message));
-    const head = [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
-      `Content-Type: ${contentType}`,
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      "Connection: close",
-    ];
-    socket.end(`${head.join("\r\n")}\r\n\r\n${body}`, () => socket.destroy());
   };
 
   const app = Fastify({
@@ -218,7 +139,8 @@ export function createApp(options: CreateAppOptions): SandboxApp {
       finish(request, reply.statusCode);
     },
     // Node's parser refuses the request before fastify sees it; answer on the socket, quoting none of it.
-    clientErrorHandler: (error, socket) => answerUnparsed(error.code, socket),
+    clientErrorHandler: (error, socket) =>
+      answerUnparsed(error.code, socket, { errorBody, contentType, log: requests }),
   });
   void app.register(formbody, { bodyLimit });
 
@@ -322,54 +244,4 @@ export function createApp(options: CreateAppOptions): SandboxApp {
   app.decorate("sandbox", controls);
   // decorate() adds the property at runtime but its typing cannot name it.
   return app as unknown as SandboxApp;
-}
-
-/** Client errors the core knows how to word; anything else is a 500 whose details stay inside. */
-function describeError(
-  error: unknown,
-  bodyLimit: number,
-): { status: number; message: string; fields?: ErrorFields; headers?: Record<string, string> } | undefined {
-  if (error instanceof SandboxHttpError) {
-    return {
-      status: error.status,
-      message: error.message,
-      ...(error.fields !== undefined ? { fields: error.fields } : {}),
-      ...(error.headers !== undefined ? { headers: error.headers } : {}),
-    };
-  }
-  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-  if (typeof statusCode !== "number" || statusCode < 400 || statusCode >= 500) return undefined;
-  switch (code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return { status: 413, message: `the request body exceeds the limit of ${bodyLimit} bytes` };
-    case "FST_ERR_CTP_INVALID_JSON_BODY":
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return { status: 400, message: "the request body is not valid JSON" };
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return { status: 415, message: "unsupported content type; send application/json" };
-    case "FST_ERR_BAD_URL":
-      return { status: 400, message: "the request URL is malformed" };
-    case "FST_ERR_MAX_PARAM_LENGTH":
-      return { status: 414, message: "a path segment of the request URL is too long" };
-    default:
-      return { status: statusCode, message: STATUS_CODES[statusCode] ?? "client error" };
-  }
-}
-
-/**
- * Status and message of a request Node's HTTP parser refused, by the parser's error code. The message names
- * what kind of thing was wrong, never the bytes: they may hold a credential or a control character.
- */
-function describeParserError(code: string): { status: number; message: string } {
-  switch (code) {
-    case "ERR_HTTP_REQUEST_TIMEOUT":
-      return { status: 408, message: "the request was not received in time" };
-    case "HPE_HEADER_OVERFLOW":
-      return { status: 431, message: "the request line and headers exceed the size limit" };
-    default:
-      return {
-        status: 400,
-        message: "the request is not valid HTTP/1.1: its request line, a header or its framing is malformed",
-      };
-  }
 }

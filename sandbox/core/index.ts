@@ -9,8 +9,6 @@ export {
   DEFAULT_BODY_LIMIT,
   type SandboxApp,
   type SandboxControls,
-  UNMATCHED,
-  UNPARSED,
 } from "./app";
 export {
   type ErrorBody,
@@ -39,6 +37,7 @@ export {
   MIN_NODE_VERSION,
   unsupportedNode,
 } from "./runtime";
+export { UNMATCHED, UNPARSED } from "./requestLog";
 export { createSealer, type Sealer } from "./seal";
 export { RequestStats, type SandboxStats } from "./stats";
 export { type EncryptedStore, type OpenStoreOptions, openStore } from "./store";

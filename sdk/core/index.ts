@@ -22,21 +22,22 @@ export {
   StatusSignal,
   TimeoutError,
 } from "./errors";
-export { RateLimiter, sharedRateLimiter } from "./rateLimiter";
+export { RateLimiter, SlotDeadlineError, sharedRateLimiter } from "./rateLimiter";
+export {
+  DEFAULT_QUEUE_DEADLINE_MS,
+  type DeadlineOptions,
+  QUEUE_DEADLINE_ENV,
+  queueDeadlineMs,
+  withDeadline,
+} from "./deadline";
 export {
   closeSharedRateLimits,
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_KEY_PREFIX,
-} from "./sharedBudget";
+} from "./redisLink";
 export { scrub } from "./redact";
-export {
-  DEFAULT_DEADLINE_MS,
-  DEFAULT_TIMEOUT_MS,
-  HttpClient,
-  pickTransportOptions,
-  realSleep,
-  systemClock,
-} from "./request";
+export { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS, HttpClient, realSleep, systemClock } from "./request";
+export { type ApiProfile, apiHttpClient, pickTransportOptions } from "./apiClient";
 export { defaultDescribeError } from "./response";
 export { isIdempotent, RETRY_DEFAULTS, shouldRetry } from "./retry";
 export type {

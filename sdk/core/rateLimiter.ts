@@ -23,8 +23,13 @@
  *
  * All waiting goes through one FIFO queue drained by one loop that uses the injected clock and sleep, so
  * concurrent callers are served in order and tests drive time without waiting for it.
+ *
+ * 5. No wait without an end: a request that waits `SECRETSTACK_QUEUE_DEADLINE_MS` (default 5 min) while the
+ *    queue lets nothing through (a server hold far beyond it, a Redis that never answers) leaves the queue and
+ *    fails with {@link SlotDeadlineError}, saying what held it. A long queue that keeps moving is not cut short.
  */
 import { createHash } from "node:crypto";
+import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "./deadline";
 import { type KeptHeaders, retryAfterMs, serverBudget, serverLimit } from "./headers";
 import { credentialFingerprint } from "./redact";
 import { SharedBudget, type Ticket } from "./sharedBudget";
@@ -55,7 +60,7 @@ export class RateLimiter {
   private serverWindow: { limit: number; ms: number } | undefined;
   /** Number of requests let through so far; each gets the next number. */
   private sent = 0;
-  private readonly waiting: Array<{ release: (sequence: number) => void; onWait?: WaitListener }> = [];
+  private readonly waiting: Waiter[] = [];
   private draining = false;
   /** True until the first answer (or failure) of any request: until then only one is let through. */
   private probing: boolean;
@@ -118,12 +123,24 @@ export class RateLimiter {
 
   /**
    * Resolves when a request may be sent, with its sequence number (pass it to `observe`). `onWait` hears of
-   * each wait the queue makes while this request is first in it, with the wait and what causes it.
+   * each wait the queue makes while this request is first in it, with the wait and what causes it. Rejects with
+   * {@link SlotDeadlineError} when `deadlineMs` passes without the queue letting any request through.
    */
-  acquire(onWait?: WaitListener): Promise<number> {
-    return new Promise((resolve) => {
-      this.waiting.push(onWait === undefined ? { release: resolve } : { release: resolve, onWait });
+  acquire(onWait?: WaitListener, deadlineMs: number = queueDeadlineMs()): Promise<number> {
+    let waiter!: Waiter;
+    const slot = new Promise<number>((resolve) => {
+      waiter = onWait === undefined ? { release: resolve } : { release: resolve, onWait };
+      this.waiting.push(waiter);
       if (!this.draining) void this.drain();
+    });
+    return withDeadline(slot, {
+      ms: deadlineMs,
+      progress: () => this.sent,
+      onExpire: () => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+      },
+      expired: (waitedMs) => new SlotDeadlineError(waitedMs, this.causeOfWait()),
     });
   }
 
@@ -260,10 +277,12 @@ export class RateLimiter {
             this.aloneNextAt = now + reservation.intervalMs;
           }
         }
-        this.waiting.shift();
+        // The first in the queue now: the one the loop looked at may have given up while it waited.
+        const head = this.waiting.shift();
+        if (head === undefined) break;
         const sequence = this.take(this.clock.now());
         if (ticket !== undefined) this.keep(sequence, ticket);
-        next.release(sequence);
+        head.release(sequence);
       }
     } finally {
       this.draining = false;
@@ -277,6 +296,31 @@ export class RateLimiter {
       if (!oldest.done) this.tickets.delete(oldest.value);
     }
     this.tickets.set(sequence, ticket);
+  }
+}
+
+/** A request in the queue: how to let it go, and who hears of its waits. */
+interface Waiter {
+  release: (sequence: number) => void;
+  onWait?: WaitListener;
+}
+
+/**
+ * A request waited for a slot until the queue deadline passed with no request let through. The message says
+ * what held the queue; {@link HttpClient} turns it into a `RateLimitError` naming the request.
+ */
+export class SlotDeadlineError extends Error {
+  override readonly name = "SlotDeadlineError";
+  constructor(
+    /** How long the request waited in all. */
+    readonly waitedMs: number,
+    /** What held the queue, e.g. "rate limit 100/min". */
+    readonly held: string,
+  ) {
+    super(
+      `waited ${waitedText(waitedMs)} for a request slot and the queue let nothing through (${held}); try again ` +
+        `later or lower the parallelism (${DEADLINE_HINT})`,
+    );
   }
 }
 

@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from "./errors";
 import type { KeptHeaders } from "./headers";
-import { type RateLimiter, sharedRateLimiter } from "./rateLimiter";
+import { type RateLimiter, SlotDeadlineError, sharedRateLimiter } from "./rateLimiter";
 import { sensitiveValues } from "./redact";
 import {
   defaultDescribeError,
@@ -30,8 +30,6 @@ import {
   type RequestOptions,
   type RetryOptions,
   type Sleep,
-  TRANSPORT_OPTION_KEYS,
-  type TransportOptions,
 } from "./types";
 
 /** @see HttpClientOptions.timeoutMs */
@@ -56,26 +54,6 @@ export const realSleep: Sleep = (ms) =>
 /** The default clock: the system time. */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/**
- * The transport settings of a client's options, and nothing else (no credential), with unset ones left out so
- * `HttpClient` applies its defaults.
- */
-export function pickTransportOptions(options: TransportOptions): TransportOptions {
-  const picked: TransportOptions = {};
-  for (const key of TRANSPORT_OPTION_KEYS) copyDefined(picked, options, key);
-  return picked;
-}
-
-/** Generic in the key so the compiler ties each value to its own option's type. */
-function copyDefined<K extends keyof TransportOptions>(
-  to: TransportOptions,
-  from: TransportOptions,
-  key: K,
-): void {
-  const value = from[key];
-  if (value !== undefined) to[key] = value;
-}
-
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value > 0))
@@ -97,12 +75,7 @@ export class HttpClient {
   private readonly limiter: RateLimiter | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
-    let protocol: string;
-    try {
-      protocol = new URL(options.baseUrl).protocol;
-    } catch {
-      protocol = "";
-    }
+    const protocol = URL.parse(options.baseUrl)?.protocol;
     // The URL itself is not repeated: it could carry credentials in its user-info part.
     if (protocol !== "http:" && protocol !== "https:") {
       throw new TypeError(`${options.api}: the base URL must be an http:// or https:// URL`);
@@ -140,10 +113,7 @@ export class HttpClient {
     let last: SecretstackError | undefined;
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1) this.refuseLongHold(endpoint);
-      const sequence =
-        this.limiter === undefined
-          ? 0
-          : await this.limiter.acquire((waitMs, cause) => this.emitWait(endpoint, waitMs, cause));
+      const sequence = this.limiter === undefined ? 0 : await this.slot(this.limiter, endpoint);
       const started = this.clock.now();
       // Counted from the first attempt: time queued behind our own limiter is pacing, not failure.
       deadlineAt ??= started + this.deadlineMs;
@@ -182,9 +152,21 @@ export class HttpClient {
     }
   }
 
+  /** A rate-limit slot; a queue that lets nothing through for the queue deadline fails naming the request. */
+  private async slot(limiter: RateLimiter, endpoint: Endpoint): Promise<number> {
+    try {
+      return await limiter.acquire((waitMs, cause) => this.emitWait(endpoint, waitMs, cause));
+    } catch (error) {
+      if (!(error instanceof SlotDeadlineError)) throw error;
+      const message = `${endpoint.api} ${endpoint.method} ${endpoint.path}: ${error.message}`;
+      throw new RateLimitError(message, { ...endpoint, retryAfterMs: undefined });
+    }
+  }
+
   /**
-   * Queuing behind our own pace is normal and not bounded, but a server that says its window reopens only
-   * after the call's deadline (a daily quota, say) gets an immediate error instead of a silent wait.
+   * Queuing behind our own pace is normal (it ends only if the queue stops moving, see `SlotDeadlineError`), but
+   * a server that says its window reopens only after the call's deadline (a daily quota, say) gets an immediate
+   * error instead of a silent wait.
    */
   private refuseLongHold(endpoint: Endpoint): void {
     const hold = this.limiter?.holdMs(this.clock.now()) ?? 0;

@@ -162,7 +162,7 @@ export interface HttpClientOptions {
 
 /**
  * The `HttpClient` options a user of an API client sets through the client's own options; the one list both
- * {@link TransportOptions} and `pickTransportOptions` are made from, so a new setting reaches all three clients.
+ * {@link TransportOptions} and `pickTransportOptions` (apiClient.ts) are made from, so a new setting reaches all three clients.
  */
 export const TRANSPORT_OPTION_KEYS = [
   "timeoutMs",

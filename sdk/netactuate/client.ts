@@ -6,8 +6,9 @@
  * or a reported URL.
  */
 import {
-  HttpClient,
-  pickTransportOptions,
+  type ApiProfile,
+  apiHttpClient,
+  type HttpClient,
   type RequestOptions,
   ResponseValidationError,
   type TransportOptions,
@@ -72,6 +73,14 @@ const ALL_VALUES = "/secrets/all-values";
 const VALUES = "/secrets/lists/{secretList}/values";
 const VALUE = "/secrets/lists/{secretList}/values/{secretListValue}";
 
+/** What every NetActuate client fixes (NetActuate documents no rate limit: no pace of our own). */
+const NETACTUATE: ApiProfile = {
+  api: "NetActuate",
+  defaultBaseUrl: NETACTUATE_DEFAULT_BASE_URL,
+  credentialHint: { config: "netactuate:apiKey", env: "NETACTUATE_API_KEY" },
+  describeError: describeNetActuateError,
+};
+
 /** A typed client of the NetActuate Secret Manager API. */
 export class NetActuateClient {
   private readonly http: HttpClient;
@@ -109,17 +118,14 @@ export class NetActuateClient {
 
   constructor(options: NetActuateClientOptions) {
     this.bodyEncoding = options.bodyEncoding ?? NETACTUATE_DEFAULT_BODY_ENCODING;
-    this.http = new HttpClient({
-      ...pickTransportOptions(options),
-      api: "NetActuate",
-      baseUrl: options.baseUrl ?? NETACTUATE_DEFAULT_BASE_URL,
-      auth:
-        (options.auth ?? NETACTUATE_DEFAULT_AUTH_STYLE) === "query"
-          ? { kind: "query", name: "key", value: options.apiKey }
-          : { kind: "bearer", token: options.apiKey },
-      credentialHint: { config: "netactuate:apiKey", env: "NETACTUATE_API_KEY" },
-      describeError: describeNetActuateError,
-    });
+    const auth = options.auth ?? NETACTUATE_DEFAULT_AUTH_STYLE;
+    this.http = apiHttpClient(
+      NETACTUATE,
+      options,
+      auth === "query"
+        ? { kind: "query", name: "key", value: options.apiKey }
+        : { kind: "bearer", token: options.apiKey },
+    );
     const http = this.http;
     type Call<T> = Omit<RequestOptions<T>, "unwrap" | "response">;
     /** A read of one object: an answer without one is a 404. */

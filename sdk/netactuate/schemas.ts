@@ -29,9 +29,6 @@ export const envelopeSchema = z
   })
   .loose();
 
-/** The envelope as read from the wire. */
-export type Envelope = z.infer<typeof envelopeSchema>;
-
 /** A secret list: a named container of key/value pairs. */
 export const secretListSchema = z
   .object({ id: numericId, name: z.string() })
@@ -113,11 +110,6 @@ export function pageOf<T extends z.ZodType>(item: T) {
     toPage,
     z.object({ items: z.array(item), currentPage: z.number().int(), lastPage: z.number().int() }),
   );
-}
-
-/** A whole collection in one answer (a single page); see {@link toPage}. */
-export function collectionOf<T extends z.ZodType>(item: T) {
-  return pageOf(item).transform((page) => page.items);
 }
 
 /** What delete endpoints answer in `data`: nothing we rely on. */

@@ -3,9 +3,10 @@
  * (the seed OpenAPI's `attributes` and the vendor docs' flat fields) and writes the type under both names.
  */
 import {
+  type ApiProfile,
+  apiHttpClient,
   type ErrorDescription,
-  HttpClient,
-  pickTransportOptions,
+  type HttpClient,
   type RateLimitOptions,
   realSleep,
   type Sleep,
@@ -66,6 +67,15 @@ export function describeTensorDockError(_status: number, body: unknown): ErrorDe
   return description;
 }
 
+/** What every TensorDock client fixes: its name, where its token is set, how its errors read, its pace. */
+const TENSORDOCK: ApiProfile = {
+  api: "TensorDock",
+  defaultBaseUrl: TENSORDOCK_DEFAULT_BASE_URL,
+  credentialHint: { config: "tensordock:apiToken", env: "TENSORDOCK_API_TOKEN" },
+  describeError: describeTensorDockError,
+  defaultRateLimit: { requestsPerMinute: TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE },
+};
+
 /** A client of one TensorDock organization. Each method is exactly one request (plus the core's retries). */
 export class TensorDockClient {
   private readonly http: HttpClient;
@@ -74,15 +84,7 @@ export class TensorDockClient {
 
   constructor(options: TensorDockClientOptions) {
     this.sleep = options.sleep ?? realSleep;
-    this.http = new HttpClient({
-      ...pickTransportOptions(options),
-      api: "TensorDock",
-      baseUrl: options.baseUrl ?? TENSORDOCK_DEFAULT_BASE_URL,
-      auth: { kind: "bearer", token: options.apiToken },
-      credentialHint: { config: "tensordock:apiToken", env: "TENSORDOCK_API_TOKEN" },
-      rateLimit: options.rateLimit ?? { requestsPerMinute: TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE },
-      describeError: describeTensorDockError,
-    });
+    this.http = apiHttpClient(TENSORDOCK, options, { kind: "bearer", token: options.apiToken });
   }
 
   /** Every secret of the organization; values only where the API returns them (SSH keys, seed shape). */

@@ -4,10 +4,11 @@
  */
 import { z } from "zod";
 import {
+  type ApiProfile,
+  apiHttpClient,
   defaultDescribeError,
   type ErrorDescription,
-  HttpClient,
-  pickTransportOptions,
+  type HttpClient,
   type TransportOptions,
 } from "../core";
 
@@ -77,6 +78,13 @@ export function describeProblem(status: number, body: unknown): ErrorDescription
   return description;
 }
 
+/** What every The Wallet Crew client fixes (no rate limit documented: no pace of our own; no default host). */
+const WALLETCREW: ApiProfile = {
+  api: "The Wallet Crew",
+  credentialHint: { config: "walletcrew:apiKey", env: "WALLETCREW_API_KEY" },
+  describeError: describeProblem,
+};
+
 /** A client of one The Wallet Crew account (one API key, usually one tenant). */
 export class WalletCrewClient {
   private readonly http: HttpClient;
@@ -84,17 +92,13 @@ export class WalletCrewClient {
 
   constructor(options: WalletCrewClientOptions) {
     this.tenantId = options.tenantId;
-    this.http = new HttpClient({
-      ...pickTransportOptions(options),
-      api: "The Wallet Crew",
-      baseUrl: options.baseUrl,
-      auth:
-        options.auth === "bearer"
-          ? { kind: "bearer", token: options.apiKey }
-          : { kind: "header", name: "X-API-KEY", value: options.apiKey },
-      credentialHint: { config: "walletcrew:apiKey", env: "WALLETCREW_API_KEY" },
-      describeError: describeProblem,
-    });
+    this.http = apiHttpClient(
+      WALLETCREW,
+      options,
+      options.auth === "bearer"
+        ? { kind: "bearer", token: options.apiKey }
+        : { kind: "header", name: "X-API-KEY", value: options.apiKey },
+    );
   }
 
   private tenant(tenantId: string | undefined): string {

@@ -60,6 +60,19 @@ describe("the program-side key registry", () => {
     expect(await Promise.all([resolved(a), resolved(b)])).toEqual(["API_TOKEN", "API_TOKEN"]);
   });
 
+  it("fails a key declared without a connection and again with the same account's key given explicitly", async () => {
+    vi.stubEnv("NETACTUATE_API_KEY", "na_env_key");
+    try {
+      const outcomes = await Promise.allSettled([
+        resolved(claimKey("implicit", "SHARED", undefined)),
+        resolved(claimKey("explicit", "SHARED", { apiKey: "na_env_key" })),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("holds back other NetActuate resources of a program with a clash", async () => {
     // Observed at once: both fail, and a rejection nobody observes would be reported as unhandled.
     const clashing = Promise.allSettled(

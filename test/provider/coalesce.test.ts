@@ -1,10 +1,18 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   accountKey,
   CoalescingDisabledError,
   coalescingFromEnv,
   ReadCoalescer,
 } from "../../provider/kit/coalesce";
+
+/** What `promise` rejected with; a resolution is a failure of the test. */
+function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => new Error("resolved, but a rejection was expected"),
+    (error: unknown) => error as Error,
+  );
+}
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -90,5 +98,38 @@ describe("ReadCoalescer", () => {
     for (const on of [undefined, "", "1", "on", "true"]) {
       expect(coalescingFromEnv(on === undefined ? {} : { SECRETSTACK_READ_COALESCE: on })).toBe(true);
     }
+  });
+});
+
+describe("a read waiting for a shared list", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("fails every waiting read once the deadline passes, saying what it waited for, and the next read lists anew", async () => {
+    vi.useFakeTimers();
+    const coalescer = new ReadCoalescer({
+      windowMs: 0,
+      ttlMs: 30_000,
+      deadlineMs: 300_000,
+      what: "the list the reads of one account share",
+    });
+    let calls = 0;
+    const hung = () => {
+      calls += 1;
+      return new Promise<string[]>(() => undefined);
+    };
+    const reads = Array.from({ length: 3 }, () => failure(coalescer.get("a", hung)));
+    await vi.advanceTimersByTimeAsync(299_999);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    for (const error of await Promise.all(reads)) {
+      expect(error.message).toBe(
+        "waited 300 s for the list the reads of one account share, shared by the calls of this process, and it " +
+          "has not answered: run the update again (SECRETSTACK_QUEUE_DEADLINE_MS sets the wait)",
+      );
+    }
+    await expect(coalescer.get("a", async () => ["fresh"])).resolves.toEqual(["fresh"]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { oneAtATime } from "../../provider/kit";
 
 function deferred() {
@@ -9,6 +9,7 @@ function deferred() {
 
 afterEach(() => {
   delete process.env.SECRETSTACK_QUEUE_DEADLINE_MS;
+  vi.useRealTimers();
 });
 
 describe("creates of one identity in one process", () => {
@@ -28,7 +29,8 @@ describe("creates of one identity in one process", () => {
   });
 
   it("fail after the deadline, naming what they waited for, and the queue keeps its order", async () => {
-    process.env.SECRETSTACK_QUEUE_DEADLINE_MS = "50";
+    vi.useFakeTimers();
+    process.env.SECRETSTACK_QUEUE_DEADLINE_MS = "50000";
     const order: string[] = [];
     const gate = deferred();
     const first = oneAtATime("k", async () => {
@@ -36,13 +38,15 @@ describe("creates of one identity in one process", () => {
       order.push("first");
     });
     const second = oneAtATime("k", async () => void order.push("second"), 'key "DB" in tenant demo');
-    await expect(second).rejects.toThrow(
-      /waited 0 s for another create of key "DB" in tenant demo in this process to finish.*SECRETSTACK_QUEUE_DEADLINE_MS/,
+    const failed = expect(second).rejects.toThrow(
+      /^waited 50 s for another create of key "DB" in tenant demo in this process to finish.*\(SECRETSTACK_QUEUE_DEADLINE_MS sets the wait\)$/,
     );
+    await vi.advanceTimersByTimeAsync(50_000);
+    await failed;
     // A third caller still waits for the first, which is running, never beside it.
-    process.env.SECRETSTACK_QUEUE_DEADLINE_MS = "60000";
+    process.env.SECRETSTACK_QUEUE_DEADLINE_MS = "600000";
     const third = oneAtATime("k", async () => void order.push("third"));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.advanceTimersByTimeAsync(100_000);
     expect(order).toEqual([]);
     gate.resolve();
     await Promise.all([first, third]);

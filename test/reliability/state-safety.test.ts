@@ -133,7 +133,7 @@ describe("deleted or modified outside Pulumi", () => {
     await netactuate.lists.delete(Number(id("list-del")));
     await netactuate.values.delete(Number(id("list-keep")), Number(id("value-del")));
     // Modified outside. TensorDock: ours deleted, and others made by someone else (under other names: one
-    // with our name is refused by the create, naming its id, which test/mistakes/adoption.test.ts proves).
+    // with our name is refused by the create, naming its id, which test/mistakes/mistakes.test.ts proves).
     await tensordock.delete(id("key-mod"));
     await tensordock.delete(id("secret-mod"));
     theirs.push(

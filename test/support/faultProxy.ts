@@ -3,7 +3,8 @@
  * the server commits whose answer a gateway then replaces with a 5xx (the server did the work, the client is
  * told it failed), and a hook that runs once a request has reached the server (to kill the caller while its
  * request is in flight). When the caller goes away, the proxy drops the upstream request too, as a direct
- * TCP connection would.
+ * TCP connection would. A third hook runs once the server has answered, before the answer is relayed (to kill the
+ * caller after the server committed, before it can learn so).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,6 +29,8 @@ export interface FaultProxy {
   failAfterCommit(status: number, count: number, match?: ProxyMatch): void;
   /** Called once a request's body has been sent on to the server. */
   onForward: ((method: string, path: string) => void) | undefined;
+  /** Called once the server has answered a request, before the answer is relayed to the caller. */
+  onAnswer: ((method: string, path: string, status: number) => void) | undefined;
   /** Answers replaced by an injected status so far. */
   readonly replaced: number;
   close(): Promise<void>;
@@ -51,6 +54,7 @@ export async function startFaultProxy(upstreamBaseUrl: string): Promise<FaultPro
       rules.push({ ...match, status, remaining: count });
     },
     onForward: undefined,
+    onAnswer: undefined,
     get replaced() {
       return replaced;
     },
@@ -67,6 +71,7 @@ export async function startFaultProxy(upstreamBaseUrl: string): Promise<FaultPro
         const chunks: Buffer[] = [];
         answer.on("data", (chunk: Buffer) => chunks.push(chunk));
         answer.on("end", () => {
+          proxy.onAnswer?.(method, path, answer.statusCode ?? 0);
           const index = rules.findIndex((r) => matches(r, method, path));
           const rule = rules[index];
           if (rule !== undefined) {

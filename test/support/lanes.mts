@@ -20,7 +20,7 @@ export const UNIT: readonly string[] = [
   "test/netactuate/{check-diff,client,client-stub,envelope-variants,envelopes,key-registry,openapi,provider,sandbox}.test.ts",
   "test/performance/walletcrew-reads.test.ts",
   "test/reliability/{bad-input,faults,property}.test.ts",
-  "test/mistakes/concurrent-creates.test.ts",
+  "test/mistakes/{concurrent-creates,unknown-arguments}.test.ts",
   "test/plugin/{schema,provider}.test.ts",
 ];
 
@@ -35,7 +35,7 @@ export const E2E: readonly string[] = [
   "test/walletcrew/{engine,rotation}.test.ts",
   "test/netactuate/{engine,cloud-init,transport-styles}.test.ts",
   "test/examples/*.test.ts",
-  "test/mistakes/{unknown-arguments,duplicates,adoption,cross-stack,empty-settings}.test.ts",
+  "test/mistakes/{mistakes,duplicates}.test.ts",
   "test/package/*.test.ts",
   "test/readme/*.test.ts",
   "test/sandbox/{cli,node-version}.test.ts",
