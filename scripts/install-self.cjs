@@ -23,6 +23,7 @@ function filesUnder(dir, prefix = "") {
 const wanted = new Set([
   "package.json",
   ...filesUnder(path.join(root, "dist")).map((f) => path.join("dist", f)),
+  ...filesUnder(path.join(root, "bin")).map((f) => path.join("bin", f)),
 ]);
 for (const file of wanted) {
   if (file.endsWith(".tsbuildinfo")) continue;
@@ -32,7 +33,7 @@ for (const file of wanted) {
   if (fs.existsSync(to) && fs.readFileSync(to).equals(content)) continue;
   fs.mkdirSync(path.dirname(to), { recursive: true });
   // Written beside and renamed over, so a reader never sees half a file.
-  fs.writeFileSync(`${to}.tmp`, content);
+  fs.writeFileSync(`${to}.tmp`, content, { mode: fs.statSync(from).mode });
   fs.renameSync(`${to}.tmp`, to);
 }
 for (const file of filesUnder(target)) {

@@ -19,7 +19,7 @@ const ALL = [...files(["test/**/*.test.ts"])].sort();
 /** What a unit-lane file may not import: a module, or names of a module, that start processes. */
 const SPAWNING: { module: RegExp; names?: RegExp }[] = [
   { module: /^node:child_process$|^child_process$/ },
-  { module: /\/support\/(cliSandbox|deploy|readme|reliabilityStack|schemathesis)$/ },
+  { module: /\/support\/(cliSandbox|deploy|readme|realPulumi|reliabilityStack|schemathesis)$/ },
   { module: /\/support\/process$/, names: /\b(runProcess|runNpm|runNodeBin)\b/ },
   { module: /\/harness\/engine$/, names: /\b(up|preview|refresh|destroy|ProviderHost)\b/ },
 ];
@@ -89,8 +89,12 @@ describe("the test lanes", () => {
     const ci = readFileSync(path.join(REPO_ROOT, ".ci", "run"), "utf8").split("\n");
     const lint = ci.indexOf("npm run lint");
     const test = ci.findIndex((line) => /^(\w+=\S+ )*npm test$/.test(line));
+    const realCli = ci.indexOf("bash harness/real-pulumi/build.sh");
     expect(lint).toBeGreaterThan(0);
     expect(test).toBeGreaterThan(lint);
+    // The real Pulumi CLI is built (or found in the cache) before the tests that run it.
+    expect(realCli).toBeGreaterThan(0);
+    expect(realCli).toBeLessThan(test);
     // The README's test command is the one CI runs.
     expect(readFileSync(path.join(REPO_ROOT, "README.md"), "utf8")).toMatch(/^npm test +# /m);
   });

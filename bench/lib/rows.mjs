@@ -142,6 +142,21 @@ export function rowsOf(r) {
         "the first Configure, Check and Create take the rest.",
     );
 
+  const plugin = r.plugin;
+  const pluginMetric =
+    "`pulumi up` under the real Pulumi CLI (YAML): the provider plugin vs a plugin that does nothing";
+  if (crashed(plugin)) failedRow(pluginMetric, "—", plugin);
+  else {
+    const extra = plugin.oursMedianMs - plugin.noopMedianMs;
+    row(
+      pluginMetric.replace("(YAML)", `(YAML), ${plugin.resources} resources`),
+      "—",
+      `${ms(plugin.oursMedianMs)} vs ${ms(plugin.noopMedianMs)} (median of ${plugin.rounds} each: +${ms(extra)}, ` +
+        `${ms1(extra / plugin.resources)} per resource for the providers, their HTTP calls and the sandbox)`,
+      undefined,
+    );
+  }
+
   const t = r.providerText;
   const textMetric = "`__provider` text per resource when installed from the packed tarball";
   if (crashed(t)) failedRow(textMetric, "≤ 2 KB", t);

@@ -6,6 +6,10 @@ import type { z } from "zod";
  */
 export const SCHEMA_VERSION = 1;
 
+/** What the schema version output is, in every resource's documentation. */
+export const SCHEMA_VERSION_DESCRIPTION =
+  "Version of the output shape, so later releases can read this state.";
+
 /** The key under which every output object records its schema version. */
 export const SCHEMA_VERSION_KEY = "schemaVersion";
 

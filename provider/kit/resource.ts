@@ -56,6 +56,8 @@ export interface ResourceDefinition<I extends Props, O extends Props> {
   configKeys: readonly string[];
   /** The arguments: a strict zod object whose fields accept the unknown sentinel (`orUnknown`). */
   inputs: z.ZodType;
+  /** The stored outputs' shape (an object schema), which the provider plugin's schema publishes. */
+  outputs?: z.ZodType;
   /** Keys the resource class registers as outputs only; they come back in `news` and are not arguments. */
   outputOnly?: readonly string[];
   /**
@@ -163,7 +165,7 @@ export function defineResource<I extends Props, O extends Props>(
   const context = (action: string, state: Partial<I> | Partial<O>, id?: string) =>
     `${action} ${def.type} ${def.subject(state, id)}`;
 
-  return {
+  const provider: KitProvider<O> = {
     /** Records the API's stack config; never throws and captures nothing. */
     async configure(req) {
       recordConfig(req, def.configKeys);
@@ -190,19 +192,23 @@ export function defineResource<I extends Props, O extends Props>(
       const next = news as I;
       const replaces: string[] = [];
       let updates = false;
+      const changed: Record<string, Change> = {};
       for (const [field, rule] of Object.entries(def.changes) as Array<[string, ChangeRule<I, O>]>) {
         const plain = () => verdict(rule, field, stored, next);
         const v =
           field === "value" && def.valueFrom !== undefined
             ? await sourcedVerdict(stored, next, def.valueFrom.change, plain)
             : plain();
+        if (v !== "same") changed[field] = v;
         if (v === "replace") replaces.push(field);
         else if (v === "update") updates = true;
       }
       const first = def.deleteBeforeReplace;
       const deleteBeforeReplace =
         replaces.length > 0 && (typeof first === "function" ? first(stored, next) : first === true);
-      return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace };
+      const result = { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace };
+      diffVerdicts.set(result, changed);
+      return result;
     },
 
     /** A failed create leaves nothing behind (or says exactly what it could not remove). */
@@ -257,4 +263,22 @@ export function defineResource<I extends Props, O extends Props>(
       });
     },
   };
+  definitions.set(provider, def as unknown as ResourceDefinition<Props, Props>);
+  return provider;
+}
+
+/** The verdict of each argument that changed, per result of `diff` (beside it: the result keeps its shape). */
+const diffVerdicts = new WeakMap<object, Record<string, Change>>();
+
+/** What `diff` decided for each argument that changed, for a result it returned (the plugin's detailed diff). */
+export function verdictsOf(result: object): Readonly<Record<string, Change>> | undefined {
+  return diffVerdicts.get(result);
+}
+
+/** The definition behind each provider object, kept beside it so the object itself stays as Pulumi serializes it. */
+const definitions = new WeakMap<object, ResourceDefinition<Props, Props>>();
+
+/** The definition a provider object was made from (the provider plugin's schema and detailed diff read it). */
+export function definitionOf(provider: object): ResourceDefinition<Props, Props> | undefined {
+  return definitions.get(provider);
 }

@@ -34,19 +34,29 @@ const valueVersionSchema = z.union([z.number(), z.string()], {
 export function valueArguments<T extends z.ZodType>(value: T) {
   return {
     value: orUnknown(value).optional(),
-    valueFrom: orUnknown(valueFromSchema).optional(),
-    valueVersion: orUnknown(valueVersionSchema).optional(),
+    valueFrom: orUnknown(valueFromSchema)
+      .optional()
+      .describe(
+        "Where the value is read at deploy time, instead of value: { env: NAME } or { file: path }. The state " +
+          "keeps a salted fingerprint of it, never the value.",
+      ),
+    valueVersion: orUnknown(valueVersionSchema)
+      .optional()
+      .describe("A number or text whose change sends the value again."),
   };
 }
 
 /** The outputs that record a sourced value without holding it. */
 export const sourcedOutputs = {
   /** Where the value is read from, when it is not declared (`{ env }` or `{ file }`). */
-  valueFrom: valueFromSchema.optional(),
+  valueFrom: valueFromSchema.optional().describe("Where the value is read from, when it is not declared."),
   /** The fingerprint of the value read from `valueFrom` (scrypt, salted; never the value). */
-  valueFingerprint: z.string().optional(),
+  valueFingerprint: z
+    .string()
+    .optional()
+    .describe("The salted scrypt fingerprint of the value read from valueFrom (never the value)."),
   /** The `valueVersion` last applied. */
-  valueVersion: valueVersionSchema.optional(),
+  valueVersion: valueVersionSchema.optional().describe("The valueVersion last applied."),
 };
 
 type Props = Record<string, unknown>;

@@ -8,10 +8,17 @@ import {
   nameProblem,
   orUnknown,
   SCHEMA_VERSION,
+  SCHEMA_VERSION_DESCRIPTION,
   schemaVersionOf,
   sourcedOutputs,
   valueArguments,
 } from "../kit";
+
+/** The arguments each NetActuate resource keeps secret in state and outputs (its class and the provider plugin). */
+export const SECRET_ARGUMENTS = {
+  SecretList: ["connection"],
+  SecretValue: ["value", "connection"],
+} as const;
 
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -23,9 +30,9 @@ export const MAX_NAME_LENGTH = 255;
 /** Where and as whom to call the API; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
   .object({
-    apiKey: orUnknown(
-      z.string().min(1, "apiKey must not be empty; omit it to use netactuate:apiKey"),
-    ).optional(),
+    apiKey: orUnknown(z.string().min(1, "apiKey must not be empty; omit it to use netactuate:apiKey"))
+      .optional()
+      .describe("The API key. Default: netactuate:apiKey, then NETACTUATE_API_KEY."),
     baseUrl: orUnknown(
       z
         .string()
@@ -33,19 +40,33 @@ export const connectionSchema = z
           /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
           "baseUrl must be an http(s) URL without query or fragment",
         ),
-    ).optional(),
-    /** `query` (`?key=`, NetActuate's SDKs; the default) or `bearer` (`Authorization: Bearer`, the docs). */
-    authStyle: orUnknown(
-      z.enum(["query", "bearer"], { error: 'authStyle must be "query" or "bearer"' }),
-    ).optional(),
-    /** `form` (NetActuate's SDKs; the default) or `json` (the docs). */
-    bodyEncoding: orUnknown(
-      z.enum(["form", "json"], { error: 'bodyEncoding must be "form" or "json"' }),
-    ).optional(),
+    )
+      .optional()
+      .describe(
+        "The API's base URL. Default: netactuate:baseUrl, then NETACTUATE_BASE_URL, then " +
+          "https://vapi2.netactuate.com/api/.",
+      ),
+    authStyle: orUnknown(z.enum(["query", "bearer"], { error: 'authStyle must be "query" or "bearer"' }))
+      .optional()
+      .describe(
+        "How the key is sent: query (?key=, NetActuate's SDKs; the default) or bearer (Authorization: Bearer, " +
+          "the docs). Default: netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then query.",
+      ),
+    bodyEncoding: orUnknown(z.enum(["form", "json"], { error: 'bodyEncoding must be "form" or "json"' }))
+      .optional()
+      .describe(
+        "How request bodies are encoded: form (NetActuate's SDKs; the default) or json (the docs). Default: " +
+          "netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then form.",
+      ),
   })
   .strict();
 
-const connection = orUnknown(connectionSchema).optional();
+const connection = orUnknown(connectionSchema)
+  .optional()
+  .describe(
+    "Where and as whom to call the API. Always stored as a secret; changing it never replaces the resource. " +
+      "Default: stack config, then environment.",
+  );
 
 /** Inputs of `netactuate.SecretList`. */
 export const secretListInputsSchema = z
@@ -65,7 +86,7 @@ export const secretListInputsSchema = z
           (s) => [...s].length <= MAX_NAME_LENGTH,
           `name must be at most ${MAX_NAME_LENGTH} characters`,
         ),
-    ),
+    ).describe("The list's name, unique across the account. Changing it renames the list in place."),
     connection,
   })
   .strict();
@@ -78,6 +99,8 @@ export const secretValueInputsSchema = z
         z.number().int().positive().transform(String),
         z.string().regex(/^[1-9]\d{0,14}$/, "listId must be the numeric id of a secret list (SecretList.id)"),
       ]),
+    ).describe(
+      "Id of the secret list (SecretList.id). Changing it moves the value: delete, then create in the new list.",
     ),
     key: orUnknown(
       z
@@ -87,12 +110,16 @@ export const secretValueInputsSchema = z
           KEY_PATTERN,
           "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
         ),
+    ).describe(
+      "The key, unique across the account: 1 to 128 letters, digits, '_', '.' or '-', case-sensitive. " +
+        "Cloud-init references it as ${{secret.KEY}}. Changing it updates in place.",
     ),
     ...valueArguments(
       z
         .string()
         .min(1, "value must not be empty")
-        .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_VALUE_BYTES, "value must be at most 64 KiB"),
+        .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_VALUE_BYTES, "value must be at most 64 KiB")
+        .describe("The value (stored as a secret; at most 64 KiB). Changing it updates in place."),
     ),
     connection,
   })
@@ -118,23 +145,31 @@ const storedConnection = z
 
 /** What state holds for a SecretList, besides the schema version (the id is the list's id). */
 const storedList = z.object({
-  /** The list's name. */
-  name: z.string(),
-  /** The connection settings (secret). */
-  connection: storedConnection,
+  name: z.string().describe("The list's name."),
+  connection: storedConnection.describe("The connection settings (secret)."),
 });
 
 /** What state holds for a SecretValue, besides the schema version and the derived `reference`. */
 const storedValue = z.object({
-  /** Id of the list that holds the value (version 0 state may hold it as a number, as the API sends it). */
-  listId: z.union([z.string(), z.number().transform(String)]),
-  /** The key. */
-  key: z.string(),
-  /** The value (secret); absent when it is read from `valueFrom`. */
-  value: z.string().optional(),
+  // Version 0 state may hold the list id as a number, as the API sends it.
+  listId: z
+    .union([z.string(), z.number().transform(String)])
+    .describe("Id of the list that holds the value."),
+  key: z.string().describe("The key, unique across the account."),
+  value: z.string().optional().describe("The value (secret); absent when it is read from valueFrom."),
   ...sourcedOutputs,
-  /** The connection settings (secret). */
-  connection: storedConnection,
+  connection: storedConnection.describe("The connection settings (secret)."),
+});
+
+const schemaVersion = z.number().describe(SCHEMA_VERSION_DESCRIPTION);
+
+/** The outputs of a SecretList as the provider plugin's schema publishes them. */
+export const secretListOutputsSchema = storedList.extend({ schemaVersion });
+
+/** The outputs of a SecretValue as the provider plugin's schema publishes them. */
+export const secretValueOutputsSchema = storedValue.extend({
+  reference: z.string().describe("The cloud-init reference, ${{secret.<key>}}."),
+  schemaVersion,
 });
 
 /** Every output shape's version field. */

@@ -12,6 +12,7 @@ import {
   type SecretListInputs,
   type SecretListOutputs,
   secretListInputsSchema,
+  secretListOutputsSchema,
   upgradeSecretList,
 } from "./schemas";
 
@@ -19,6 +20,7 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
   type: "netactuate:SecretList",
   configKeys: CONFIG_KEYS,
   inputs: secretListInputsSchema,
+  outputs: secretListOutputsSchema,
   // A list is never replaced: a new name renames it in place (its values and their ids stay), and a new
   // connection (a rotated API key, a new base URL) only changes what state records.
   changes: { name: "update", connection: "update" },

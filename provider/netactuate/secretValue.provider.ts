@@ -15,6 +15,7 @@ import {
   type SecretValueInputs,
   type SecretValueOutputs,
   secretValueInputsSchema,
+  secretValueOutputsSchema,
   upgradeSecretValue,
 } from "./schemas";
 
@@ -36,6 +37,7 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
   type: "netactuate:SecretValue",
   configKeys: CONFIG_KEYS,
   inputs: secretValueInputsSchema,
+  outputs: secretValueOutputsSchema,
   outputOnly: ["reference"],
   // A new list is another value: replaced, deleting first, since the key is unique across the account. Key
   // and value change in place in one request; a new connection only changes what state records.

@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import { type ConnectionArgs, claimKey, rememberDeclaredKey } from "./keyRegistry";
-import type { SecretValueOutputs } from "./schemas";
+import { SECRET_ARGUMENTS, type SecretValueOutputs } from "./schemas";
 
 import provider = require("./secretValue.provider");
 
@@ -34,7 +34,7 @@ export interface SecretValueFields {
 export class SecretValue extends resourceClass<SecretValueArgs, SecretValueOutputs>({
   provider,
   type: "netactuate:SecretValue",
-  secrets: ["value", "connection"],
+  secrets: SECRET_ARGUMENTS.SecretValue,
   outputOnly: ["reference", "valueFingerprint"],
   // The duplicate-key check rides on the key itself (see keyRegistry).
   claim: (name, args) => ({ key: claimKey(name, args.key, args.connection) }),

@@ -57,8 +57,15 @@ export const connectionSchema = z
         z
           .string({ error: "must be a string" })
           .min(1, "must not be empty; omit it to use config or environment"),
-      ).optional(),
-      baseUrl: orUnknown(baseUrl).optional(),
+      )
+        .optional()
+        .describe("The organization's API token. Default: tensordock:apiToken, then TENSORDOCK_API_TOKEN."),
+      baseUrl: orUnknown(baseUrl)
+        .optional()
+        .describe(
+          "The API's base URL. Default: tensordock:baseUrl, then TENSORDOCK_BASE_URL, then " +
+            "https://dashboard.tensordock.com/api/v2.",
+        ),
     },
     { error: "must be an object { apiToken?, baseUrl? }" },
   )

@@ -19,9 +19,11 @@ import { createSecret, readSecret, secretArguments, secretOutputs, secretResourc
 /** Largest value the API accepts, in UTF-8 bytes. */
 const VALUE_MAX_BYTES = 64 * 1024;
 
-const secretType = z.enum(["GENERIC", "SECRET"], {
-  error: 'must be "GENERIC" or "SECRET" (SSH keys are declared with tensordock.SshKey)',
-});
+const secretType = z
+  .enum(["GENERIC", "SECRET"], {
+    error: 'must be "GENERIC" or "SECRET" (SSH keys are declared with tensordock.SshKey)',
+  })
+  .describe('The TensorDock type, "GENERIC" (the default) or "SECRET"; a new type replaces the secret.');
 
 const value = z
   .string({ error: "must be a string" })
@@ -29,6 +31,10 @@ const value = z
   .refine(
     (s) => Buffer.byteLength(s, "utf8") <= VALUE_MAX_BYTES,
     `must be at most ${VALUE_MAX_BYTES} bytes (64 KiB) in UTF-8`,
+  )
+  .describe(
+    "The value, 1 byte to 64 KiB (UTF-8); secret in state. TensorDock never returns it after creation, so a " +
+      "new value replaces the secret.",
   );
 
 const inputs = secretArguments({
@@ -44,6 +50,7 @@ type Stored = Partial<z.infer<typeof outputs>> & { secretType: z.infer<typeof se
 const provider = defineResource<Inputs, Stored>({
   ...secretResource("GenericSecret"),
   inputs,
+  outputs,
 
   // The value may come from valueFrom; it may be absent only where the previous inputs have none either (an
   // imported secret's). A new value is another secret.

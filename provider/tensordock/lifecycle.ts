@@ -22,6 +22,7 @@ import {
   orUnknown,
   readCoalescer,
   ResourceError,
+  SCHEMA_VERSION_DESCRIPTION,
   type Session,
 } from "../kit";
 import { CONFIG_KEYS, type Connection, connectionSchema, sessionOf } from "./connection";
@@ -42,12 +43,27 @@ const nameSchema = z
   })
   .refine((s) => [...s].length <= NAME_MAX_CHARS, `must be at most ${NAME_MAX_CHARS} characters`)
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (newlines, tabs)");
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (newlines, tabs)")
+  .describe("The secret's name in TensorDock: 1 to 255 characters, no control characters.");
+
+/** The arguments each TensorDock resource keeps secret in state and outputs (its class and the provider plugin). */
+export const SECRET_ARGUMENTS = {
+  SshKey: ["connection"],
+  GenericSecret: ["value", "connection"],
+} as const;
 
 /** A resource's arguments: `name`, those of `shape`, and `connection`; strict, each one may be unknown at preview. */
 export function secretArguments<S extends z.ZodRawShape>(shape: S) {
   return z
-    .object({ name: orUnknown(nameSchema), ...shape, connection: orUnknown(connectionSchema).optional() })
+    .object({
+      name: orUnknown(nameSchema),
+      ...shape,
+      connection: orUnknown(connectionSchema)
+        .optional()
+        .describe(
+          "Overrides for this resource (stored as a secret). Default: stack config, then environment.",
+        ),
+    })
     .strict();
 }
 
@@ -55,10 +71,10 @@ export function secretArguments<S extends z.ZodRawShape>(shape: S) {
 export function secretOutputs<S extends z.ZodRawShape>(shape: S) {
   const connection = z.object({ apiToken: z.string().optional(), baseUrl: z.string().optional() });
   return z.object({
-    name: z.string(),
+    name: z.string().describe("The secret's name in TensorDock."),
     ...shape,
-    connection: connection.optional(),
-    schemaVersion: z.number(),
+    connection: connection.optional().describe("The connection overrides (secret)."),
+    schemaVersion: z.number().describe(SCHEMA_VERSION_DESCRIPTION),
   });
 }
 

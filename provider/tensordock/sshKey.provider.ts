@@ -30,15 +30,19 @@ const publicKey = z
     if (parsed.ok) return parsed.key.publicKey;
     ctx.addIssue({ code: "custom", message: parsed.reason });
     return z.NEVER;
-  });
+  })
+  .describe(
+    "The OpenSSH public key on one line, `<type> <base64> [comment]` (the .pub file): ssh-ed25519, ssh-rsa " +
+      "(2048 bits or more) or ecdsa-sha2-nistp256/384/521. Normalized to one canonical line; a new key replaces it.",
+  );
 
 const inputs = secretArguments({ publicKey: orUnknown(publicKey) });
 const outputs = secretOutputs({
-  publicKey: z.string(),
-  keyType: z.string(),
-  keyBits: z.number(),
-  fingerprint: z.string(),
-  comment: z.string().optional(),
+  publicKey: z.string().describe("The normalized public key line."),
+  keyType: z.string().describe("The OpenSSH algorithm, e.g. ssh-ed25519."),
+  keyBits: z.number().describe("The key size in bits."),
+  fingerprint: z.string().describe("SHA256:…, as ssh-keygen -lf prints it."),
+  comment: z.string().optional().describe("The key's comment, when it has one."),
 });
 
 type Inputs = Known<z.infer<typeof inputs>>;
@@ -71,6 +75,7 @@ const samePublicKey =
 const provider = defineResource<Inputs, Stored>({
   ...secretResource("SshKey"),
   inputs,
+  outputs,
   outputOnly: ["fingerprint", "keyType", "keyBits", "comment"],
   // The API has no update: a new name or key is another secret. A new connection only changes what state
   // records for later refresh and destroy.

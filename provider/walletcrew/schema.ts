@@ -3,7 +3,17 @@
  * property's name), the outputs stored in state, and the upgrade of older output shapes.
  */
 import { z } from "zod";
-import { orUnknown, SCHEMA_VERSION, sourcedOutputs, type UNKNOWN, valueArguments } from "../kit";
+import {
+  orUnknown,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_DESCRIPTION,
+  sourcedOutputs,
+  type UNKNOWN,
+  valueArguments,
+} from "../kit";
+
+/** The arguments a TenantSecret keeps secret in state and outputs (its class and the provider plugin). */
+export const SECRET_ARGUMENTS = ["value", "connection"] as const;
 
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -14,26 +24,38 @@ export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The largest value the API stores, in UTF-8 bytes. */
 export const MAX_VALUE_BYTES = 64 * 1024;
 
-const key = z.string({ error: "key must be a string" }).regex(KEY_PATTERN, {
-  error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
-});
+const key = z
+  .string({ error: "key must be a string" })
+  .regex(KEY_PATTERN, {
+    error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
+  })
+  .describe(
+    "Secret key: 1 to 128 letters, digits, '-' or '_', case-sensitive. A new key replaces the secret.",
+  );
 
 const tenantId = z
   .string({ error: "tenantId must be a string" })
   .regex(TENANT_PATTERN, { error: "tenantId must be 1 to 128 letters, digits, '.', '-' or '_'" })
-  .refine((v) => v !== "." && v !== "..", { error: "tenantId cannot be '.' or '..'" });
+  .refine((v) => v !== "." && v !== "..", { error: "tenantId cannot be '.' or '..'" })
+  .describe(
+    "The tenant. A new tenant replaces the secret. Default: connection.tenantId, walletcrew:tenantId, " +
+      "WALLETCREW_TENANT_ID.",
+  );
 
 const value = z
   .string({ error: "value must be a string" })
   .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_VALUE_BYTES, {
     error: `value must be at most ${MAX_VALUE_BYTES} bytes (UTF-8)`,
-  });
+  })
+  .describe("The value (at most 64 KiB); always secret in state and outputs. A new value updates in place.");
 
-const date = (name: string) =>
-  z.iso.datetime({
-    offset: true,
-    error: `${name} must be an ISO 8601 date-time with a 'Z' or '+hh:mm' offset, e.g. 2030-01-01T00:00:00Z`,
-  });
+const date = (name: string, description: string) =>
+  z.iso
+    .datetime({
+      offset: true,
+      error: `${name} must be an ISO 8601 date-time with a 'Z' or '+hh:mm' offset, e.g. 2030-01-01T00:00:00Z`,
+    })
+    .describe(description);
 
 const baseUrl = z
   .string({ error: "connection.baseUrl must be a string" })
@@ -51,9 +73,22 @@ export const connectionSchema = z
           1,
           "connection.apiKey must not be empty; omit it to use walletcrew:apiKey or WALLETCREW_API_KEY",
         ),
-    ).optional(),
-    tenantId: orUnknown(tenantId).optional(),
-    baseUrl: orUnknown(baseUrl).optional(),
+    )
+      .optional()
+      .describe(
+        "API key with Secret.Read and Secret.Write for the tenant. Default: walletcrew:apiKey, then " +
+          "WALLETCREW_API_KEY.",
+      ),
+    tenantId: orUnknown(tenantId)
+      .optional()
+      .describe(
+        "Tenant, when the resource's tenantId is not set. Default: walletcrew:tenantId, then WALLETCREW_TENANT_ID.",
+      ),
+    baseUrl: orUnknown(baseUrl)
+      .optional()
+      .describe(
+        "API host. Default: walletcrew:baseUrl, then WALLETCREW_BASE_URL, then https://app.neostore.cloud.",
+      ),
   })
   .strict();
 
@@ -62,11 +97,30 @@ export const inputsSchema = z
   .object({
     key: orUnknown(key),
     ...valueArguments(value),
-    expiresOn: orUnknown(date("expiresOn")).optional(),
-    notBefore: orUnknown(date("notBefore")).optional(),
+    expiresOn: orUnknown(
+      date(
+        "expiresOn",
+        "End of validity, ISO 8601 with an offset (2030-01-01T00:00:00Z). Default: never expires.",
+      ),
+    ).optional(),
+    notBefore: orUnknown(
+      date(
+        "notBefore",
+        "Start of validity, ISO 8601 with an offset; before expiresOn. Default: valid at once.",
+      ),
+    ).optional(),
     tenantId: orUnknown(tenantId).optional(),
-    adopt: orUnknown(z.boolean({ error: "adopt must be true or false" })).optional(),
-    connection: orUnknown(connectionSchema).optional(),
+    adopt: orUnknown(z.boolean({ error: "adopt must be true or false" }))
+      .optional()
+      .describe(
+        "Take over (overwrite) a key that already exists in the tenant when creating. Default: false, so that " +
+          "an existing secret this stack does not manage is never overwritten by surprise.",
+      ),
+    connection: orUnknown(connectionSchema)
+      .optional()
+      .describe(
+        "Per-resource connection settings; always secret in state. Default: stack config, then environment.",
+      ),
   })
   .strict();
 
@@ -81,25 +135,22 @@ export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & 
 
 /** Outputs as stored in state: the checked inputs, plus what the API told us and the schema version. */
 export const outputsSchema = z.object({
-  /** The secret key. */
-  key: z.string(),
-  /** The value (secret); absent when it is read from `valueFrom`. */
-  value: z.string().optional(),
+  key: z.string().describe("The secret key."),
+  value: z.string().optional().describe("The value (secret); absent when it is read from valueFrom."),
   ...sourcedOutputs,
-  /** The tenant, resolved from the arg, connection, stack config or environment. */
-  tenantId: z.string(),
-  /** Whether the create was allowed to take over an existing key. */
-  adopt: z.boolean(),
-  /** End of validity, as given. */
-  expiresOn: z.string().optional(),
-  /** Start of validity, as given. */
-  notBefore: z.string().optional(),
-  /** The connection settings (secret). */
-  connection: connectionSchema.optional(),
-  /** True when `expiresOn` had passed the last time the provider looked (create, update or refresh). */
-  expired: z.boolean(),
-  /** Version of the output shape. */
-  schemaVersion: z.number(),
+  tenantId: z
+    .string()
+    .describe("The tenant, resolved from the argument, connection, stack config or environment."),
+  adopt: z.boolean().describe("Whether the create was allowed to take over an existing key."),
+  expiresOn: z.string().optional().describe("End of validity, as given."),
+  notBefore: z.string().optional().describe("Start of validity, as given."),
+  connection: connectionSchema.optional().describe("The connection settings (secret)."),
+  expired: z
+    .boolean()
+    .describe(
+      "True when expiresOn had passed the last time the provider looked (create, update or refresh).",
+    ),
+  schemaVersion: z.number().describe(SCHEMA_VERSION_DESCRIPTION),
 });
 
 /** The outputs of a `TenantSecret`, as the provider writes them. */

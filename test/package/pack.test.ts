@@ -14,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -115,10 +116,12 @@ function filesUnder(dir: string, prefix = ""): string[] {
 }
 
 describe("the published tarball", () => {
-  it("holds the build, package.json, README, CHANGELOG and LICENSE, and nothing of the sandbox, tests, examples, fixtures, maps or dev tooling", () => {
+  it("holds the build, the plugin's launcher and schema, package.json, README, CHANGELOG and LICENSE, and nothing of the sandbox, tests, examples, fixtures, maps or dev tooling", () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const file of files)
-      expect(file).toMatch(/^(dist\/.+\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/);
+      expect(file).toMatch(
+        /^(dist\/.+\.(js|d\.ts)|dist\/provider\/plugin\/schema\.json|bin\/pulumi-resource-secretstack|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/,
+      );
     expect(files).toEqual(
       expect.arrayContaining([
         "package.json",
@@ -127,6 +130,9 @@ describe("the published tarball", () => {
         "LICENSE",
         "dist/index.js",
         "dist/index.d.ts",
+        "bin/pulumi-resource-secretstack",
+        "dist/provider/plugin/main.js",
+        "dist/provider/plugin/schema.json",
       ]),
     );
     // The sandbox (its build, CLI and OpenAPI documents) ships in secretstack-sandbox, not here.
@@ -182,7 +188,8 @@ describe("the published tarball", () => {
       bin?: unknown;
       exports: Record<string, unknown>;
     };
-    expect(manifest.bin).toBe(undefined);
+    // Its one command is the provider plugin.
+    expect(manifest.bin).toEqual({ "pulumi-resource-secretstack": "bin/pulumi-resource-secretstack" });
     expect(Object.keys(manifest.exports)).not.toContain("./sandbox");
     expect(existsSync(path.join(programDir, "node_modules", ".bin", "secretstack-sandbox"))).toBe(false);
     const result = await runProcess(
@@ -191,6 +198,34 @@ describe("the published tarball", () => {
       { cwd: programDir },
     );
     expect(result.stdout).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  });
+
+  it("puts the provider plugin on the program's PATH, where it starts and prints its port as the engine expects", async () => {
+    const bin = path.join(programDir, "node_modules", ".bin", "pulumi-resource-secretstack");
+    expect(existsSync(bin)).toBe(true);
+    const child = spawn(bin, ["127.0.0.1:1"], {
+      cwd: programDir,
+      env: {
+        ...process.env,
+        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        let err = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+        });
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+        child.once("exit", (code) => reject(new Error(`the plugin exited (${code}): ${err}`)));
+      });
+      expect(Number.parseInt(first, 10)).toBeGreaterThan(0);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 
   it("installs no HTTP server: fastify is no dependency of the package, nor in the program's production tree", async () => {

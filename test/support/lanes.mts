@@ -21,11 +21,12 @@ export const UNIT: readonly string[] = [
   "test/performance/walletcrew-reads.test.ts",
   "test/reliability/{bad-input,faults,property}.test.ts",
   "test/mistakes/{concurrent-creates,unknown-arguments}.test.ts",
+  "test/plugin/{schema,provider}.test.ts",
 ];
 
 /**
  * Everything that drives real processes: the provider host and the stand-in engine, the harness's `pulumi`,
- * npm start, the sandbox CLI, npm pack and install, README blocks in bash, Schemathesis, and the vendors' own
+ * the provider plugin and the real Pulumi CLI (built from the Go module proxy by harness/real-pulumi), npm start, the sandbox CLI, npm pack and install, README blocks in bash, Schemathesis, and the vendors' own
  * code (NetActuate's Python SDK, installed from PyPI into a project-local virtualenv).
  */
 export const E2E: readonly string[] = [
@@ -42,4 +43,5 @@ export const E2E: readonly string[] = [
   "test/value-from/*.test.ts",
   "test/performance/coalesce.test.ts",
   "test/reliability/{load,schemathesis,secrecy,shared-rate-limit,state-failures,state-safety,state-upgrade}.test.ts",
+  "test/plugin/{grpc,real-cli}.test.ts",
 ];
