@@ -5,6 +5,7 @@
  * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
+import { z } from "zod";
 import type { RateLimitOptions } from "../../sdk/core";
 import { UNKNOWN } from "./check";
 import { accountKey } from "./coalesce";
@@ -291,4 +292,21 @@ export function sessionFor<C>(
     make({ credential, baseUrl, rateLimit, choices, onWait: waitNotice }),
   );
   return { client, account };
+}
+
+/**
+ * The `connection` field of a setting: a value that is present but empty (or only whitespace) is refused first,
+ * naming where else the setting comes from (never a fall-through to the next source or a default), and only
+ * then judged by `rule`, the field's own checks.
+ */
+export function connectionField<T extends z.ZodType<unknown, string>>(spec: SettingSpec, rule: T) {
+  const elsewhere = `stack config ${spec.configKey} or environment variable ${spec.envVar}`;
+  const fallback = spec.default === undefined ? elsewhere : `${elsewhere}, else the default`;
+  return z
+    .string({ error: "must be a string" })
+    .refine((text) => text.trim() !== "", {
+      error: `is set but empty: omit connection.${spec.field ?? ""} to use ${fallback}, or give it a value`,
+      abort: true,
+    })
+    .pipe(rule);
 }

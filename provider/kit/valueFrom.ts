@@ -24,11 +24,17 @@ export const valueFromSchema = z
         error:
           "valueFrom.env must be an environment variable name (letters, digits and _, not first a digit)",
       })
-      .optional(),
+      .optional()
+      .describe(
+        "An environment variable of the process the Pulumi CLI runs in (and starts providers with), read at deploy time.",
+      ),
     file: z
       .string({ error: "valueFrom.file must be a string: a path relative to the program's directory" })
       .min(1, { error: "valueFrom.file must not be empty" })
-      .optional(),
+      .optional()
+      .describe(
+        "A file, relative to the program's directory, read at deploy time; one trailing line break is removed.",
+      ),
   })
   .strict()
   .refine((v) => (v.env === undefined) !== (v.file === undefined), {

@@ -14,7 +14,8 @@ import {
 
 /** Every setting of the NetActuate resources, read by the kit's one reader (see provider/kit/settings). */
 export const NETACTUATE_SETTINGS = {
-  ...apiSettings({
+  // The credential's field named, so that the table's type keeps it (its context would widen it to a string).
+  ...apiSettings<"apiKey">({
     namespace: "netactuate",
     baseUrl: sdk.NETACTUATE_DEFAULT_BASE_URL,
     // NetActuate documents no rate limit: no pace of our own unless set.

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import {
+  connectionField,
   nameProblem,
   orUnknown,
   SCHEMA_VERSION,
@@ -13,6 +14,7 @@ import {
   sourcedOutputs,
   valueArguments,
 } from "../kit";
+import { NETACTUATE_SETTINGS } from "./connection";
 
 /** The arguments each NetActuate resource keeps secret in state and outputs (its class and the provider plugin). */
 export const SECRET_ARGUMENTS = {
@@ -30,16 +32,19 @@ export const MAX_NAME_LENGTH = 255;
 /** Where and as whom to call the API; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
   .object({
-    apiKey: orUnknown(z.string().min(1, "apiKey must not be empty; omit it to use netactuate:apiKey"))
+    apiKey: orUnknown(connectionField(NETACTUATE_SETTINGS.apiKey, z.string()))
       .optional()
       .describe("The API key. Default: netactuate:apiKey, then NETACTUATE_API_KEY."),
     baseUrl: orUnknown(
-      z
-        .string()
-        .regex(
-          /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
-          "baseUrl must be an http(s) URL without query or fragment",
-        ),
+      connectionField(
+        NETACTUATE_SETTINGS.baseUrl,
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+            "baseUrl must be an http(s) URL without query or fragment",
+          ),
+      ),
     )
       .optional()
       .describe(

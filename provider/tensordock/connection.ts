@@ -9,7 +9,15 @@ import {
   TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
   TensorDockClient,
 } from "../../sdk/tensordock";
-import { apiSettings, configKeysOf, isHttpUrl, orUnknown, type Session, sessionFor } from "../kit";
+import {
+  apiSettings,
+  configKeysOf,
+  connectionField,
+  isHttpUrl,
+  orUnknown,
+  type Session,
+  sessionFor,
+} from "../kit";
 
 /** Where one resource's requests go, overriding stack config and environment. Stored in state as a secret. */
 export interface TensorDockConnectionArgs {
@@ -53,14 +61,10 @@ const baseUrl = z
 export const connectionSchema = z
   .object(
     {
-      apiToken: orUnknown(
-        z
-          .string({ error: "must be a string" })
-          .min(1, "must not be empty; omit it to use config or environment"),
-      )
+      apiToken: orUnknown(connectionField(TENSORDOCK_SETTINGS.apiToken, z.string()))
         .optional()
         .describe("The organization's API token. Default: tensordock:apiToken, then TENSORDOCK_API_TOKEN."),
-      baseUrl: orUnknown(baseUrl)
+      baseUrl: orUnknown(connectionField(TENSORDOCK_SETTINGS.baseUrl, baseUrl))
         .optional()
         .describe(
           "The API's base URL. Default: tensordock:baseUrl, then TENSORDOCK_BASE_URL, then " +

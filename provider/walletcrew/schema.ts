@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import {
+  connectionField,
   orUnknown,
   SCHEMA_VERSION,
   SCHEMA_VERSION_DESCRIPTION,
@@ -11,6 +12,7 @@ import {
   type UNKNOWN,
   valueArguments,
 } from "../kit";
+import { WALLETCREW_SETTINGS } from "./connection";
 
 /** The arguments a TenantSecret keeps secret in state and outputs (its class and the provider plugin). */
 export const SECRET_ARGUMENTS = ["value", "connection"] as const;
@@ -66,25 +68,18 @@ const baseUrl = z
 /** The optional per-resource connection; every field falls back to stack config, then the environment. */
 export const connectionSchema = z
   .object({
-    apiKey: orUnknown(
-      z
-        .string({ error: "connection.apiKey must be a string" })
-        .min(
-          1,
-          "connection.apiKey must not be empty; omit it to use walletcrew:apiKey or WALLETCREW_API_KEY",
-        ),
-    )
+    apiKey: orUnknown(connectionField(WALLETCREW_SETTINGS.apiKey, z.string()))
       .optional()
       .describe(
         "API key with Secret.Read and Secret.Write for the tenant. Default: walletcrew:apiKey, then " +
           "WALLETCREW_API_KEY.",
       ),
-    tenantId: orUnknown(tenantId)
+    tenantId: orUnknown(connectionField(WALLETCREW_SETTINGS.tenantId, tenantId))
       .optional()
       .describe(
         "Tenant, when the resource's tenantId is not set. Default: walletcrew:tenantId, then WALLETCREW_TENANT_ID.",
       ),
-    baseUrl: orUnknown(baseUrl)
+    baseUrl: orUnknown(connectionField(WALLETCREW_SETTINGS.baseUrl, baseUrl))
       .optional()
       .describe(
         "API host. Default: walletcrew:baseUrl, then WALLETCREW_BASE_URL, then https://app.neostore.cloud.",

@@ -168,50 +168,34 @@ interface SettingPlace {
   configKey: string;
   envVar: string;
   field: string;
-  /** What check says of `connection: { <field>: "" }` (at preview: the connection is an argument). */
+  /** What check says of `connection: { <field>: "" }` (at preview: the connection is an argument): where else it comes from. */
   connection: string;
 }
 const API_SETTINGS: Record<string, Record<Setting, SettingPlace | NotApplicable>> = {
   tensordock: {
-    baseUrl: place("TensorDock", "base URL", "tensordock:baseUrl", "TENSORDOCK_BASE_URL", "baseUrl", {
-      connection: "must be an http(s) URL without credentials, like https://dashboard.tensordock.com/api/v2",
-    }),
-    credential: place("TensorDock", "API token", "tensordock:apiToken", "TENSORDOCK_API_TOKEN", "apiToken", {
-      connection: "must not be empty; omit it to use config or environment",
-    }),
+    baseUrl: place("TensorDock", "base URL", "tensordock:baseUrl", "TENSORDOCK_BASE_URL", "baseUrl"),
+    credential: place("TensorDock", "API token", "tensordock:apiToken", "TENSORDOCK_API_TOKEN", "apiToken"),
     tenant: { notApplicable: "TensorDock has no tenants: an organization's token is its account" },
   },
   walletcrew: {
-    baseUrl: place("The Wallet Crew", "base URL", "walletcrew:baseUrl", "WALLETCREW_BASE_URL", "baseUrl", {
-      connection: "connection.baseUrl must be an http(s) URL, e.g. https://app.neostore.cloud",
-    }),
-    credential: place("The Wallet Crew", "API key", "walletcrew:apiKey", "WALLETCREW_API_KEY", "apiKey", {
-      connection:
-        "connection.apiKey must not be empty; omit it to use walletcrew:apiKey or WALLETCREW_API_KEY",
-    }),
-    tenant: place("The Wallet Crew", "tenant id", "walletcrew:tenantId", "WALLETCREW_TENANT_ID", "tenantId", {
-      connection: "tenantId must be 1 to 128 letters, digits, '.', '-' or '_'",
-    }),
+    baseUrl: place("The Wallet Crew", "base URL", "walletcrew:baseUrl", "WALLETCREW_BASE_URL", "baseUrl"),
+    credential: place("The Wallet Crew", "API key", "walletcrew:apiKey", "WALLETCREW_API_KEY", "apiKey"),
+    tenant: place("The Wallet Crew", "tenant id", "walletcrew:tenantId", "WALLETCREW_TENANT_ID", "tenantId"),
   },
   netactuate: {
-    baseUrl: place("NetActuate", "base URL", "netactuate:baseUrl", "NETACTUATE_BASE_URL", "baseUrl", {
-      connection: "baseUrl must be an http(s) URL without query or fragment",
-    }),
-    credential: place("NetActuate", "API key", "netactuate:apiKey", "NETACTUATE_API_KEY", "apiKey", {
-      connection: "apiKey must not be empty; omit it to use netactuate:apiKey",
-    }),
+    baseUrl: place("NetActuate", "base URL", "netactuate:baseUrl", "NETACTUATE_BASE_URL", "baseUrl"),
+    credential: place("NetActuate", "API key", "netactuate:apiKey", "NETACTUATE_API_KEY", "apiKey"),
     tenant: { notApplicable: "NetActuate has no tenants: an API key is its account" },
   },
 };
-function place(
-  api: string,
-  label: string,
-  configKey: string,
-  envVar: string,
-  field: string,
-  messages: { connection: string },
-): SettingPlace {
-  return { api, label, configKey, envVar, field, ...messages };
+function place(api: string, label: string, configKey: string, envVar: string, field: string): SettingPlace {
+  // A credential has no default; every other setting here falls back to one.
+  const fallback =
+    field === "apiToken" || field === "apiKey" || field === "tenantId" ? "" : ", else the default";
+  const connection =
+    `is set but empty: omit connection.${field} to use stack config ${configKey} or environment variable ` +
+    `${envVar}${fallback}, or give it a value`;
+  return { api, label, configKey, envVar, field, connection };
 }
 const apiOf = (resource: Resource) => resource.slice(0, resource.indexOf("."));
 
