@@ -3,7 +3,7 @@
  * script's `${{secret.KEY}}` references, and lookups of what already exists.
  */
 export { type CloudInitOptions, cloudInit } from "./cloudInit";
-export type { ConnectionArgs as NetActuateConnectionArgs } from "./keyRegistry";
+export type { ConnectionArgs as NetActuateConnectionArgs, NetActuateResourceArgs } from "./keyRegistry";
 export {
   getSecretLists,
   getSecretValue,

@@ -18,6 +18,15 @@ export interface ConnectionArgs {
   bodyEncoding?: pulumi.Input<"form" | "json">;
 }
 
+/** The argument every NetActuate resource has besides its own. */
+export interface NetActuateResourceArgs {
+  /**
+   * Where and as whom to call the API. Always stored as a secret; changing it never replaces the resource.
+   * @default netactuate:apiKey / netactuate:baseUrl stack config, then NETACTUATE_API_KEY / NETACTUATE_BASE_URL
+   */
+  connection?: pulumi.Input<ConnectionArgs>;
+}
+
 /** A claim of an identity NetActuate keeps unique across an account (see provider/kit/claims). */
 const accountUnique = (type: string, what: string, holdOnAnyClash: boolean) =>
   identityClaim({

@@ -1,20 +1,15 @@
 /** The `netactuate.SecretList` resource: a named container of secret values in a NetActuate account. */
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass } from "../kit/resourceClass";
-import { claimListName, type ConnectionArgs } from "./keyRegistry";
+import { claimListName, type NetActuateResourceArgs } from "./keyRegistry";
 import { SECRET_ARGUMENTS, type SecretListOutputs } from "./schemas";
 
 import provider = require("./secretList.provider");
 
 /** Arguments of {@link SecretList}. */
-export interface SecretListArgs {
+export interface SecretListArgs extends NetActuateResourceArgs {
   /** The list's name, unique across the account. Changing it renames the list in place. */
   name: pulumi.Input<string>;
-  /**
-   * Where and as whom to call the API. Always stored as a secret; changing it never replaces the list.
-   * @default netactuate:apiKey / netactuate:baseUrl stack config, then NETACTUATE_API_KEY / NETACTUATE_BASE_URL
-   */
-  connection?: pulumi.Input<ConnectionArgs>;
 }
 
 /**

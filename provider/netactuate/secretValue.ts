@@ -1,7 +1,7 @@
 /** The `netactuate.SecretValue` resource: one account-unique key and its value, in a secret list. */
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
-import { type ConnectionArgs, claimKey, rememberDeclaredKey } from "./keyRegistry";
+import { claimKey, type NetActuateResourceArgs, rememberDeclaredKey } from "./keyRegistry";
 import { SECRET_ARGUMENTS, type SecretValueOutputs } from "./schemas";
 
 import provider = require("./secretValue.provider");
@@ -10,7 +10,7 @@ import provider = require("./secretValue.provider");
 export type SecretValueArgs = SecretValueFields & ValueOrSource;
 
 /** Arguments of {@link SecretValue} besides its value. */
-export interface SecretValueFields {
+export interface SecretValueFields extends NetActuateResourceArgs {
   /** Id of the secret list (`SecretList.id`). Changing it moves the value: delete, then create in the new list. */
   listId: pulumi.Input<string>;
   /**
@@ -18,11 +18,6 @@ export interface SecretValueFields {
    * references it as `${{secret.KEY}}`. Changing it updates in place.
    */
   key: pulumi.Input<string>;
-  /**
-   * Where and as whom to call the API. Always stored as a secret; changing it never replaces the value.
-   * @default netactuate:apiKey / netactuate:baseUrl stack config, then NETACTUATE_API_KEY / NETACTUATE_BASE_URL
-   */
-  connection?: pulumi.Input<ConnectionArgs>;
 }
 
 /**
