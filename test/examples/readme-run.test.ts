@@ -4,11 +4,12 @@
  * a fresh file backend. Its install block is not run: programs here resolve the repository's node_modules.
  * One example at a time: each run starts a sandbox, the engine and the provider host.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/process";
+import { buildRealPulumi } from "../support/realPulumi";
 import {
   markedShellBlock,
   readmeEnv,
@@ -76,6 +77,12 @@ const EXPECTED: Record<string, Expected> = {
       "rotated-db-password",
     ],
   },
+  // A YAML program: run by the real Pulumi CLI and its YAML language host, through the provider plugin.
+  "yaml-quickstart": {
+    firstUp: { created: 6, creates: 5, imports: 0 },
+    shows: [/^ {4}tenantSecretId +: "demo\/yaml-pass-signing-key"$/m],
+    never: ["a value of your own"],
+  },
   "seed-once": {
     firstUp: { created: 4, creates: 3, imports: 0 },
     // The rotation outside Pulumi shows as drift on refresh; the preview after it still plans nothing.
@@ -98,37 +105,51 @@ function unchanged(section: { text: string }): boolean {
   return rows.length > 0 && rows.every((row) => /^\d+ unchanged$/.test(row));
 }
 
+/** Whether an example is a YAML program (run by the real CLI) rather than a Node.js one (run by the test CLI). */
+const isYaml = (dir: string) => /^runtime: yaml$/m.test(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+
 describe.each(examples)("examples/%s/README.md", (name) => {
   const dir = path.join(EXAMPLES_DIR, name);
   const readme = readFileSync(path.join(dir, "README.md"), "utf8");
   const expected = EXPECTED[name];
+  const yaml = isYaml(dir);
 
   it("says how to install it: the repository's build tools, then npm install of the built package", () => {
     const block = shellBlockUnder(readme, "Install");
     expect(block).toMatch(/^\(cd \.\.\/\.\. && npm ci\)/);
-    expect(block).toMatch(/^npm install\b/m);
+    // A YAML program installs nothing of its own: the build provides the plugin its Pulumi.yaml names.
+    if (!yaml) expect(block).toMatch(/^npm install\b/m);
   });
 
   it("runs its commands as written against a default sandbox: up creates, preview and refresh change nothing", async () => {
     const block = markedShellBlock(readme, "example-run");
     const before = readdirSync(dir).sort();
-    const run = await runShellBlock(block, {
-      cwd: dir,
-      env: readmeEnv({ backendDir: path.join(work, name, "backend") }),
-    });
+    const env = readmeEnv({ backendDir: path.join(work, name, "backend") });
+    if (yaml) {
+      // The real CLI (and its YAML language host) first on PATH, with a home of its own.
+      env.PATH = [await buildRealPulumi(), env.PATH].join(path.delimiter);
+      env.PULUMI_HOME = path.join(work, name, "home");
+      env.PULUMI_SKIP_UPDATE_CHECK = "true";
+      // The real CLI's file backend must exist (`pulumi login --local` makes it for a user).
+      mkdirSync(path.join(work, name, "backend"), { recursive: true });
+    }
+    const run = await runShellBlock(block, { cwd: dir, env });
     expect({ code: run.code, output: run.code === 0 ? "" : run.output }).toEqual({ code: 0, output: "" });
 
     const sections = sectionsOf(run.output);
     const up = sections.find((s) => s.heading === "Updating")?.text ?? "";
     expect({
       created: resourceRows(up),
-      creates: up.match(/^ {4}\+ create /gm)?.length ?? 0,
-      imports: up.match(/^ {4}= import /gm)?.length ?? 0,
+      // The test CLI's lines, or the real CLI's (" +  <type> <name> created (0.05s)", the stack's left out).
+      creates: up.match(/^( {4}\+ create | \+ {2}(?!pulumi:pulumi:Stack )\S+ \S+ created )/gm)?.length ?? 0,
+      imports: up.match(/^( {4}= import | = {2}\S+ \S+ imported )/gm)?.length ?? 0,
     }).toEqual({ ...expected?.firstUp, created: [`+ ${expected?.firstUp.created} created`] });
     // Each `--expect-no-changes` run fails the block on a change; these check that they ran, and said so.
     expect(block).toMatch(/^pulumi preview --expect-no-changes$/m);
     expect(block).toMatch(/^pulumi refresh --yes --expect-no-changes$/m);
-    const previews = sections.filter((s) => s.heading === "Previewing update");
+    // The previews after the first up (the real CLI also previews before it applies).
+    const firstUp = sections.findIndex((s) => s.heading === "Updating");
+    const previews = sections.filter((s, i) => s.heading === "Previewing update" && i > firstUp);
     expect(previews.length).toBeGreaterThan(0);
     expect(previews.every(unchanged)).toBe(true);
     expect(sections.filter((s) => s.heading === "Refreshing").some(unchanged)).toBe(true);

@@ -139,9 +139,12 @@ export function runShellBlock(
   });
 }
 
-/** The sections of a test-CLI transcript by heading ("Updating (dev)", "Refreshing (dev)", …), in order. */
+/**
+ * The sections of a CLI transcript by heading ("Updating (dev)", "Refreshing (dev)", …), in order: the test CLI's,
+ * or the real CLI's, whose headings end with a colon.
+ */
 export function sectionsOf(output: string): { heading: string; text: string }[] {
-  const heading = /^(Updating|Previewing update|Refreshing|Destroying) \([^)]+\)$/gm;
+  const heading = /^(Updating|Previewing update|Refreshing|Destroying) \([^)]+\):?$/gm;
   const starts = [...output.matchAll(heading)];
   return starts.map((match, i) => ({
     heading: match[1] ?? "",
