@@ -1,7 +1,8 @@
 // A provider plugin that does nothing, served by the same @pulumi/pulumi main() as pulumi-resource-secretstack:
-// one resource type, noop:index:Thing (a name, and an optional ref to another's id so a program can have the
-// dependencies of a real one), whose create answers at once with its name as its id and its inputs as outputs. Under the real CLI it
-// is the floor of a Node.js provider plugin: the engine, the gRPC calls and Node.js, with no provider code.
+// one resource type, noop:index:Thing (a name, and an optional ref to another's id so that a program can have the
+// dependencies of a real one), whose create answers at once with its name as its id and its inputs as outputs.
+// Under the real CLI it is the floor of a Node.js provider plugin: the engine, the gRPC calls and Node.js, with no
+// provider code.
 "use strict";
 const path = require("node:path");
 const { main } = require(
