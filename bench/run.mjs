@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { coldStart, createThroughHostVsSdk, noopHostMemory, sustainedCreates } from "./lib/creates.mjs";
 import { cleanup, engine, machine, machineLabel, ms, ROOT } from "./lib/harness.mjs";
 import { installPacked, providerTextSizes } from "./lib/package.mjs";
-import { pluginUpVsNoop } from "./lib/plugin.mjs";
+import { pluginColdStart, pluginVsNoop } from "./lib/plugin.mjs";
 import { sharedRateLimit } from "./lib/shared-limit.mjs";
 import { valueFromPreview } from "./lib/value-from.mjs";
 import { formatTable, updateReadme } from "./lib/report.mjs";
@@ -121,8 +121,12 @@ async function main() {
       () => sharedRateLimit(scale),
     );
     results.plugin = await attempt(
-      `up of ${Math.max(15, Math.round(150 * scale))} resources under the real Pulumi CLI: the provider plugin vs a plugin that does nothing`,
-      () => pluginUpVsNoop(scale),
+      `up and refresh of ${Math.max(15, Math.round(1000 * scale))} resources under the real Pulumi CLI: the provider plugin vs a plugin that does nothing`,
+      () => pluginVsNoop(scale),
+    );
+    results.pluginColdStart = await attempt(
+      "cold start of the provider plugin, the no-op plugin and the dynamic-provider host",
+      () => pluginColdStart(),
     );
     results.valueFrom = await attempt(
       `preview of ${Math.max(1, Math.round(1000 * scale))} TenantSecrets: value vs valueFrom (one variable; one each)`,

@@ -142,20 +142,7 @@ export function rowsOf(r) {
         "the first Configure, Check and Create take the rest.",
     );
 
-  const plugin = r.plugin;
-  const pluginMetric =
-    "`pulumi up` under the real Pulumi CLI (YAML): the provider plugin vs a plugin that does nothing";
-  if (crashed(plugin)) failedRow(pluginMetric, "—", plugin);
-  else {
-    const extra = plugin.oursMedianMs - plugin.noopMedianMs;
-    row(
-      pluginMetric.replace("(YAML)", `(YAML), ${plugin.resources} resources`),
-      "—",
-      `${ms(plugin.oursMedianMs)} vs ${ms(plugin.noopMedianMs)} (median of ${plugin.rounds} each: +${ms(extra)}, ` +
-        `${ms1(extra / plugin.resources)} per resource for the providers, their HTTP calls and the sandbox)`,
-      undefined,
-    );
-  }
+  pluginRows(r, row, failedRow);
 
   const t = r.providerText;
   const textMetric = "`__provider` text per resource when installed from the packed tarball";
@@ -269,4 +256,118 @@ function valueFromRows(r, row, failedRow) {
     clean(v.distinct),
     `Each distinct value costs one memory-hard derivation per process (that cost is what protects a guessable value from whoever holds the state), on the libuv thread pool: ${v.count} distinct values take about ${v.count} × ${ms1(v.derivationMs)} / min(4 threads, ${r.machine.cores} cores).`,
   );
+}
+
+/** Seconds of CPU with one decimal. */
+const cpu = (v) => (v === undefined ? "not sampled" : `${(v / 1000).toFixed(1)} s`);
+/** Bytes as kB (10^3). */
+const kb = (v) => (v === undefined ? "not read" : `${Math.round(v / 1000)} kB`);
+/** A ratio with two decimals. */
+const times = (v) => `${v.toFixed(2)}×`;
+
+/** Requests by route, most first: `1 tensordock GET /api/v2/secrets, …`. */
+function routesText(routes) {
+  return Object.entries(routes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([route, k]) => `${k} ${route}`)
+    .join(", ");
+}
+
+/**
+ * The provider plugin under the real Pulumi CLI beside a plugin that does nothing (see plugin.mjs): up and
+ * refresh of the same stacks, the requests of the refresh, each plugin's cold start and resident memory.
+ */
+function pluginRows(r, row, failedRow) {
+  const p = r.plugin;
+  const size = p && !crashed(p) ? `${p.resources.toLocaleString("en-US")} resources` : "N resources";
+  const upMetric = `\`pulumi up --skip-preview\` of ${size} under the real Pulumi CLI (YAML): the provider plugin vs a plugin that does nothing`;
+  const refreshMetric = `\`pulumi refresh --yes --skip-preview\` of the same ${size}, deployed: the provider plugin vs the no-op plugin`;
+  const requestsMetric = "the same refresh: requests to the sandbox APIs";
+  if (crashed(p)) {
+    failedRow(upMetric, "≤ 1.2×", p);
+    failedRow(refreshMetric, "≤ 1.2×", p);
+    failedRow(requestsMetric, "≤ 3", p);
+  } else {
+    const { up, refresh, refreshWithPreview: preview } = p;
+    const cores = r.machine.cores;
+    const side = (x) =>
+      `${times(x.ratio)} (${ms(x.ours.medianMs)} vs ${ms(x.noop.medianMs)}; medians of ${p.rounds} each, interleaved)`;
+    /** What one command cost each side, from the same runs (medians). */
+    const c = r.pluginColdStart;
+    const starts =
+      c && !crashed(c)
+        ? `; one start to its port line takes ${ms(c.ours.medianMs)} vs ${ms(c.noop.medianMs)}, cold start row`
+        : "";
+    const total = (y) =>
+      [y.cliCpuMs, y.languageHostCpuMs, y.pluginCpuMs, y.sandboxCpuMs].reduce((a, b) => a + (b ?? 0), 0);
+    /** Where the CPU of one command went, each side (medians of the same runs), against its wall time. */
+    const costs = (x) =>
+      `CPU, ours vs the no-op plugin's: the CLI ${cpu(x.ours.cliCpuMs)} vs ${cpu(x.noop.cliCpuMs)}, the YAML language ` +
+      `host ${cpu(x.ours.languageHostCpuMs)} vs ${cpu(x.noop.languageHostCpuMs)}, the plugin ${cpu(x.ours.pluginCpuMs)} ` +
+      `vs ${cpu(x.noop.pluginCpuMs)} (in ${x.ours.pluginProcesses} vs ${x.noop.pluginProcesses} processes started by ` +
+      `the CLI${starts}), the sandbox's process ${cpu(x.ours.sandboxCpuMs)} vs ${cpu(x.noop.sandboxCpuMs)}: ` +
+      `${cpu(total(x.ours))} vs ${cpu(total(x.noop))} in all, against wall times of ${ms(x.ours.medianMs)} vs ` +
+      `${ms(x.noop.medianMs)} on ${cores} cores (load average ${r.machine.loadAverageAtStart[0]} when the run began). ` +
+      `Of the ${cpu(total(x.ours) - total(x.noop))} more CPU, the CLI's is ${cpu(x.ours.cliCpuMs - x.noop.cliCpuMs)}, ` +
+      `the plugin's ${cpu(x.ours.pluginCpuMs - x.noop.pluginCpuMs)}, the sandbox's ` +
+      `${cpu(x.ours.sandboxCpuMs - x.noop.sandboxCpuMs)}. The stack's state file: ${kb(x.ours.stateBytes)} vs ` +
+      `${kb(x.noop.stateBytes)}.`;
+    const upRequests = up.ours.runs[up.ours.runs.length - 1].requests;
+    row(
+      upMetric,
+      "≤ 1.2×",
+      side(up),
+      up.ratio <= 1.2,
+      `${p.spec.tensordock} TensorDock GenericSecrets, ${p.spec.lists} NetActuate SecretLists and ${p.spec.values} SecretValues; ` +
+        `our last up sent ${upRequests.total} requests to the sandbox (${routesText(upRequests.routes)}): one POST per ` +
+        `resource, the rest the shared baseline lists of the creates. ${costs(up)}`,
+    );
+    const worst = refresh.ours.runs.reduce((a, b) => (b.requests.total >= a.requests.total ? b : a));
+    row(
+      refreshMetric,
+      "≤ 1.2×",
+      side(refresh),
+      refresh.ratio <= 1.2,
+      `The refresh sent ${refresh.ours.requests} requests (median). ${costs(refresh)}`,
+    );
+    row(
+      requestsMetric,
+      "≤ 3",
+      `${worst.requests.total} (${routesText(worst.requests.routes)}; the most of ${refresh.ours.runs.length} runs)`,
+      worst.requests.total <= 3,
+      `${worst.requests.total} requests for ${p.resources} reads: ${routesText(worst.requests.routes)}.`,
+    );
+    const previewWorst = preview.ours.runs.reduce((a, b) => (b.requests.total >= a.requests.total ? b : a));
+    const busy = previewWorst.plugin?.cpuMsEach?.filter((v) => v >= 100).length;
+    row(
+      "  for reference, the same `refresh --yes` with its preview (which reads every resource too)",
+      "—",
+      `${side(preview)}, ${previewWorst.requests.total} requests (${routesText(previewWorst.requests.routes)})` +
+        (busy === undefined ? "" : `, ${busy} plugin processes with ≥ 0.1 s of CPU each`),
+      undefined,
+    );
+    const m = up.ours;
+    const host = r.setup?.hostMemoryMB;
+    row(
+      `provider plugin resident memory at the end of the up of ${size}`,
+      "—",
+      `${mb(m.pluginRssMB)} (VmRSS, peak ${mb(m.pluginPeakMB)}, medians of ${p.rounds}); the no-op plugin ` +
+        `${mb(up.noop.pluginRssMB)}` +
+        (host
+          ? `; the dynamic-provider host ${mb(host.rssMB)} at the end of the ${(r.setup.operations ?? 0).toLocaleString("en-US")}-create up of the fleet`
+          : ""),
+      undefined,
+    );
+  }
+  const c = r.pluginColdStart;
+  const coldMetric = "provider plugin cold start: spawn to the port line on stdout";
+  if (crashed(c)) failedRow(coldMetric, "—", c);
+  else
+    row(
+      coldMetric,
+      "—",
+      `${ms(c.ours.medianMs)} (first ${ms(c.ours.firstMs)}); the no-op plugin ${ms(c.noop.medianMs)}, the dynamic-provider ` +
+        `host ${ms(c.host.medianMs)} (spawn to listening); medians of ${c.runs} each, interleaved, Node.js compile cache on as for the host's cold start`,
+      undefined,
+    );
 }
