@@ -4,7 +4,7 @@
  * program's stack config is recorded for the one settings reader; and any failure becomes a ResourceError
  * with what was being looked up in front.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { zodFailures } from "./check";
 import { type ConfigureRequest, recordConfig } from "./config";
@@ -27,8 +27,11 @@ export function apiLookup<C extends z.ZodType>(configKeys: readonly string[], co
       const failures = zodFailures(parsed.error, schema, what.split(" ")[0]);
       throw new ResourceError(what, new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; ")));
     }
+    // Loaded here, in the program that runs a lookup, never by the provider modules that share the kit: the whole
+    // of @pulumi/pulumi takes half a second to load, which the provider plugin's every start would pay.
+    const { runtime } = (await import("@pulumi/pulumi")) as typeof pulumi;
     // runtime.getConfig reads raw values (secret ones included) without the warning Config.get gives for them.
-    const req: ConfigureRequest = { config: { get: (key) => pulumi.runtime.getConfig(key) } };
+    const req: ConfigureRequest = { config: { get: (key) => runtime.getConfig(key) } };
     recordConfig(req, configKeys);
     return step(what, () => body(parsed.data));
   };
