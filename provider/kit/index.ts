@@ -4,6 +4,7 @@ export * from "./outputs";
 export * from "./coalesce";
 export * from "./notice";
 export * from "./settings";
+export * from "./connection";
 export * from "./errors";
 export * from "./lookup";
 export * from "./serialize";

@@ -5,7 +5,6 @@
  * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
-import { z } from "zod";
 import type { RateLimitOptions } from "../../sdk/core";
 import { UNKNOWN } from "./check";
 import { accountKey } from "./coalesce";
@@ -57,17 +56,20 @@ export class MissingCredentialError extends SettingError {
   }
 }
 
-/** An http(s) URL without credentials in its user-info part: what every base URL must be. */
+/** An http(s) URL without credentials in its user-info part, a query or a fragment: what every base URL must be. */
 export function isHttpUrl(text: string): boolean {
   const url = URL.parse(text);
-  return (url?.protocol === "https:" || url?.protocol === "http:") && !url.username && !url.password;
+  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) return false;
+  return !url.username && !url.password && !/[?#]/.test(text);
 }
 
 function parse(api: string, spec: SettingSpec, text: string, where: string): SettingValue {
   if (spec.kind === "url") {
     // The text itself is not repeated: a URL can carry credentials in its user-info part.
     if (!isHttpUrl(text)) {
-      throw new SettingError(`${api} ${spec.label} from ${where} must be an http(s) URL without credentials`);
+      throw new SettingError(
+        `${api} ${spec.label} from ${where} must be an http(s) URL without credentials, query or fragment`,
+      );
     }
     return text.replace(/\/+$/, "");
   }
@@ -292,21 +294,4 @@ export function sessionFor<C>(
     make({ credential, baseUrl, rateLimit, choices, onWait: waitNotice }),
   );
   return { client, account };
-}
-
-/**
- * The `connection` field of a setting: a value that is present but empty (or only whitespace) is refused first,
- * naming where else the setting comes from (never a fall-through to the next source or a default), and only
- * then judged by `rule`, the field's own checks.
- */
-export function connectionField<T extends z.ZodType<unknown, string>>(spec: SettingSpec, rule: T) {
-  const elsewhere = `stack config ${spec.configKey} or environment variable ${spec.envVar}`;
-  const fallback = spec.default === undefined ? elsewhere : `${elsewhere}, else the default`;
-  return z
-    .string({ error: "must be a string" })
-    .refine((text) => text.trim() !== "", {
-      error: `is set but empty: omit connection.${spec.field ?? ""} to use ${fallback}, or give it a value`,
-      abort: true,
-    })
-    .pipe(rule);
 }

@@ -9,7 +9,7 @@ import { apiLookup } from "../kit";
 import { CONFIG_KEYS, sessionOf } from "./connection";
 import type { ConnectionArgs } from "./keyRegistry";
 import { holder, LISTS, VALUES } from "./remote";
-import { connectionSchema } from "./schemas";
+import { CONNECTION } from "./schemas";
 
 /**
  * Settings of a lookup: a resource's `connection` as plain values (a lookup runs before any output resolves);
@@ -31,7 +31,7 @@ export interface SecretValueInfo {
   value: pulumi.Output<string>;
 }
 
-const lookup = apiLookup(CONFIG_KEYS, connectionSchema);
+const lookup = apiLookup(CONFIG_KEYS, CONNECTION.schema);
 
 /** Every secret list of the account. */
 export async function getSecretLists(

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import {
-  connectionField,
+  connectionArgument,
   nameProblem,
   orUnknown,
   SCHEMA_VERSION,
@@ -29,49 +29,16 @@ export const MAX_VALUE_BYTES = 64 * 1024;
 /** Longest list name. */
 export const MAX_NAME_LENGTH = 255;
 
-/** Where and as whom to call the API; every field falls back to stack config, then the environment. */
-export const connectionSchema = z
-  .object({
-    apiKey: orUnknown(connectionField(NETACTUATE_SETTINGS.apiKey, z.string()))
-      .optional()
-      .describe("The API key. Default: netactuate:apiKey, then NETACTUATE_API_KEY."),
-    baseUrl: orUnknown(
-      connectionField(
-        NETACTUATE_SETTINGS.baseUrl,
-        z
-          .string()
-          .regex(
-            /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
-            "baseUrl must be an http(s) URL without query or fragment",
-          ),
-      ),
-    )
-      .optional()
-      .describe(
-        "The API's base URL. Default: netactuate:baseUrl, then NETACTUATE_BASE_URL, then " +
-          "https://vapi2.netactuate.com/api/.",
-      ),
-    authStyle: orUnknown(z.enum(["query", "bearer"], { error: 'authStyle must be "query" or "bearer"' }))
-      .optional()
-      .describe(
-        "How the key is sent: query (?key=, NetActuate's SDKs; the default) or bearer (Authorization: Bearer, " +
-          "the docs). Default: netactuate:authStyle, then NETACTUATE_AUTH_STYLE, then query.",
-      ),
-    bodyEncoding: orUnknown(z.enum(["form", "json"], { error: 'bodyEncoding must be "form" or "json"' }))
-      .optional()
-      .describe(
-        "How request bodies are encoded: form (NetActuate's SDKs; the default) or json (the docs). Default: " +
-          "netactuate:bodyEncoding, then NETACTUATE_BODY_ENCODING, then form.",
-      ),
-  })
-  .strict();
+/** Where and as whom to call the API (see provider/kit/connection). */
+export const CONNECTION = connectionArgument(NETACTUATE_SETTINGS, {
+  apiKey: "The API key.",
+  baseUrl: "The API's base URL.",
+  authStyle:
+    "How the key is sent: query (?key=, NetActuate's SDKs) or bearer (Authorization: Bearer, the docs).",
+  bodyEncoding: "How request bodies are encoded: form (NetActuate's SDKs) or json (the docs).",
+});
 
-const connection = orUnknown(connectionSchema)
-  .optional()
-  .describe(
-    "Where and as whom to call the API. Always stored as a secret; changing it never replaces the resource. " +
-      "Default: stack config, then environment.",
-  );
+const connection = CONNECTION.argument;
 
 /** Inputs of `netactuate.SecretList`. */
 export const secretListInputsSchema = z
@@ -135,23 +102,12 @@ export type SecretListInputs = z.infer<typeof secretListInputsSchema>;
 /** Checked inputs of a SecretValue (a field may still be unknown at preview). */
 export type SecretValueInputs = z.infer<typeof secretValueInputsSchema>;
 
-/** A stored connection; one that is unreadable counts as none (the settings then come from config). */
-const storedConnection = z
-  .object({
-    apiKey: z.string().optional(),
-    baseUrl: z.string().optional(),
-    authStyle: z.enum(["query", "bearer"]).optional(),
-    bodyEncoding: z.enum(["form", "json"]).optional(),
-  })
-  .optional()
-  .catch(undefined);
-
 // The fields' comments below are the documentation of the resource classes' outputs.
 
 /** What state holds for a SecretList, besides the schema version (the id is the list's id). */
 const storedList = z.object({
   name: z.string().describe("The list's name."),
-  connection: storedConnection.describe("The connection settings (secret)."),
+  connection: CONNECTION.stored,
 });
 
 /** What state holds for a SecretValue, besides the schema version and the derived `reference`. */
@@ -163,7 +119,7 @@ const storedValue = z.object({
   key: z.string().describe("The key, unique across the account."),
   value: z.string().optional().describe("The value (secret); absent when it is read from valueFrom."),
   ...sourcedOutputs,
-  connection: storedConnection.describe("The connection settings (secret)."),
+  connection: CONNECTION.stored,
 });
 
 const schemaVersion = z.number().describe(SCHEMA_VERSION_DESCRIPTION);
@@ -184,7 +140,7 @@ type Versioned = {
 };
 
 /** The resolved `connection` argument as stored. */
-export type Connection = z.infer<typeof storedConnection>;
+export type Connection = z.infer<typeof CONNECTION.stored>;
 /** Outputs of a SecretList. */
 export type SecretListOutputs = z.infer<typeof storedList> & Versioned;
 /** Outputs of a SecretValue: its inputs and the cloud-init reference. */

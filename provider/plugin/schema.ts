@@ -77,13 +77,17 @@ function descriptionOf(schema: z.ZodType): string | undefined {
   return undefined;
 }
 
-/** The schema a wrapper wraps (optional, default, catch, a pipe's input, the value option of `orUnknown`). */
+/**
+ * The schema a wrapper wraps (optional, default, catch, the value option of `orUnknown`, a pipe's input, or its
+ * output when that is an enum: a text refused when empty, then judged as one of its choices).
+ */
 function inner(schema: z.ZodType): z.ZodType | undefined {
   const def = defOf(schema);
   if (def.type === "optional" || def.type === "default" || def.type === "catch" || def.type === "nullable") {
     return def.innerType as z.ZodType;
   }
-  if (def.type === "pipe") return def.in as z.ZodType;
+  if (def.type === "pipe")
+    return (defOf(def.out as z.ZodType).type === "enum" ? def.out : def.in) as z.ZodType;
   if (def.type === "union") {
     const options = (def.options as z.ZodType[]).filter((o) => !isSentinel(o));
     return options.length === 1 ? options[0] : undefined;

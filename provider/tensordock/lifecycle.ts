@@ -25,7 +25,7 @@ import {
   SCHEMA_VERSION_DESCRIPTION,
   type Session,
 } from "../kit";
-import { CONFIG_KEYS, type Connection, connectionSchema, sessionOf } from "./connection";
+import { CONFIG_KEYS, CONNECTION, type Connection, sessionOf } from "./connection";
 
 /** Waits before each list after an unknown outcome: now, then 2 s later (the server may still be committing). */
 const RECOVERY_DELAYS_MS = [0, 2_000];
@@ -58,22 +58,17 @@ export function secretArguments<S extends z.ZodRawShape>(shape: S) {
     .object({
       name: orUnknown(nameSchema),
       ...shape,
-      connection: orUnknown(connectionSchema)
-        .optional()
-        .describe(
-          "Overrides for this resource (stored as a secret). Default: stack config, then environment.",
-        ),
+      connection: CONNECTION.argument,
     })
     .strict();
 }
 
 /** A resource's outputs: `name`, those of `shape`, the connection and the schema version (read with `storedFields`). */
 export function secretOutputs<S extends z.ZodRawShape>(shape: S) {
-  const connection = z.object({ apiToken: z.string().optional(), baseUrl: z.string().optional() });
   return z.object({
     name: z.string().describe("The secret's name in TensorDock."),
     ...shape,
-    connection: connection.optional().describe("The connection overrides (secret)."),
+    connection: CONNECTION.stored,
     schemaVersion: z.number().describe(SCHEMA_VERSION_DESCRIPTION),
   });
 }

@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiLookup, step } from "../kit";
 import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
-import { connectionSchema } from "./schema";
+import { CONNECTION } from "./schema";
 import type { TenantSecretConnection } from "./tenantSecret";
 
 /** Connection settings of a lookup: a resource's `connection` as plain values (a lookup runs before any output resolves). */
@@ -21,7 +21,7 @@ export interface GetSecretKeysArgs {
   connection?: LookupConnection;
 }
 
-const lookup = apiLookup(CONFIG_KEYS, connectionSchema);
+const lookup = apiLookup(CONFIG_KEYS, CONNECTION.schema);
 
 /** The keys of every secret in a tenant (expired and not-yet-valid ones included), never values. */
 export async function getSecretKeys(args: GetSecretKeysArgs = {}): Promise<string[]> {

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import {
-  connectionField,
+  connectionArgument,
   orUnknown,
   SCHEMA_VERSION,
   SCHEMA_VERSION_DESCRIPTION,
@@ -59,33 +59,16 @@ const date = (name: string, description: string) =>
     })
     .describe(description);
 
-const baseUrl = z
-  .string({ error: "connection.baseUrl must be a string" })
-  .refine((v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
-    error: "connection.baseUrl must be an http(s) URL, e.g. https://app.neostore.cloud",
-  });
-
-/** The optional per-resource connection; every field falls back to stack config, then the environment. */
-export const connectionSchema = z
-  .object({
-    apiKey: orUnknown(connectionField(WALLETCREW_SETTINGS.apiKey, z.string()))
-      .optional()
-      .describe(
-        "API key with Secret.Read and Secret.Write for the tenant. Default: walletcrew:apiKey, then " +
-          "WALLETCREW_API_KEY.",
-      ),
-    tenantId: orUnknown(connectionField(WALLETCREW_SETTINGS.tenantId, tenantId))
-      .optional()
-      .describe(
-        "Tenant, when the resource's tenantId is not set. Default: walletcrew:tenantId, then WALLETCREW_TENANT_ID.",
-      ),
-    baseUrl: orUnknown(connectionField(WALLETCREW_SETTINGS.baseUrl, baseUrl))
-      .optional()
-      .describe(
-        "API host. Default: walletcrew:baseUrl, then WALLETCREW_BASE_URL, then https://app.neostore.cloud.",
-      ),
-  })
-  .strict();
+/** The optional per-resource connection (see provider/kit/connection). */
+export const CONNECTION = connectionArgument(
+  WALLETCREW_SETTINGS,
+  {
+    apiKey: "API key with Secret.Read and Secret.Write for the tenant.",
+    tenantId: "Tenant, when the resource's tenantId is not set.",
+    baseUrl: "API host.",
+  },
+  { tenantId },
+);
 
 /** What a user may pass to `TenantSecret` (after Pulumi resolved the inputs). */
 export const inputsSchema = z
@@ -111,16 +94,12 @@ export const inputsSchema = z
         "Take over (overwrite) a key that already exists in the tenant when creating. Default: false, so that " +
           "an existing secret this stack does not manage is never overwritten by surprise.",
       ),
-    connection: orUnknown(connectionSchema)
-      .optional()
-      .describe(
-        "Per-resource connection settings; always secret in state. Default: stack config, then environment.",
-      ),
+    connection: CONNECTION.argument,
   })
   .strict();
 
 /** The Wallet Crew connection settings of one resource. */
-export type Connection = z.infer<typeof connectionSchema>;
+export type Connection = z.infer<typeof CONNECTION.schema>;
 
 /** Checked inputs: the user's inputs with `tenantId` resolved (or still unknown at preview) and `adopt` set. */
 export type Inputs = Omit<z.infer<typeof inputsSchema>, "tenantId" | "adopt"> & {
@@ -139,7 +118,7 @@ export const outputsSchema = z.object({
   adopt: z.boolean().describe("Whether the create was allowed to take over an existing key."),
   expiresOn: z.string().optional().describe("End of validity, as given."),
   notBefore: z.string().optional().describe("Start of validity, as given."),
-  connection: connectionSchema.optional().describe("The connection settings (secret)."),
+  connection: CONNECTION.stored,
   expired: z
     .boolean()
     .describe(
@@ -188,7 +167,7 @@ export function upgrade(props: Record<string, unknown>, id: string | undefined, 
   const parsed = legacy.safeParse(props);
   const old = parsed.success ? parsed.data : {};
   const fromId = id !== undefined ? parseId(id) : undefined;
-  const conn = connectionSchema.safeParse(old.connection ?? {});
+  const conn = CONNECTION.stored.safeParse(old.connection);
   const k = fromId?.key ?? old.key ?? "";
   const tenant = fromId?.tenantId ?? old.tenantId ?? "";
   const out: Outputs = {
@@ -201,7 +180,7 @@ export function upgrade(props: Record<string, unknown>, id: string | undefined, 
   };
   if (old.expiresOn !== undefined) out.expiresOn = old.expiresOn;
   if (old.notBefore !== undefined) out.notBefore = old.notBefore;
-  if (conn.success && old.connection !== undefined) out.connection = conn.data;
+  if (conn.success && conn.data !== undefined) out.connection = conn.data;
   return out;
 }
 

@@ -12,8 +12,13 @@ import {
   type SettingSpec,
 } from "../../provider/kit";
 import { NETACTUATE_SETTINGS } from "../../provider/netactuate/connection";
-import { TENSORDOCK_SETTINGS } from "../../provider/tensordock/connection";
+import { CONNECTION as NETACTUATE_CONNECTION } from "../../provider/netactuate/schemas";
+import {
+  CONNECTION as TENSORDOCK_CONNECTION,
+  TENSORDOCK_SETTINGS,
+} from "../../provider/tensordock/connection";
 import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
+import { CONNECTION as WALLETCREW_CONNECTION } from "../../provider/walletcrew/schema";
 
 const TABLES: Array<{ api: string; settings: Record<string, SettingSpec> }> = [
   { api: "TensorDock", settings: TENSORDOCK_SETTINGS },
@@ -169,4 +174,57 @@ describe.each(CASES)("$api $name", ({ api, spec }) => {
       expect(error.message).not.toContain(bad);
     });
   }
+});
+
+/** Each API's `connection` argument, built from its settings table. */
+const CONNECTIONS = [
+  { api: "TensorDock", settings: TENSORDOCK_SETTINGS, schema: TENSORDOCK_CONNECTION.schema },
+  { api: "The Wallet Crew", settings: WALLETCREW_SETTINGS, schema: WALLETCREW_CONNECTION.schema },
+  { api: "NetActuate", settings: NETACTUATE_SETTINGS, schema: NETACTUATE_CONNECTION.schema },
+];
+
+/** Base URLs and choices as users write them, good and bad. */
+const CANDIDATES = [
+  "https://api.example.test/v2/",
+  "http://127.0.0.1:8080",
+  "https://user:pa55word@api.example.test",
+  "https://api.example.test/?token=pa55word",
+  "https://api.example.test/#part",
+  "ftp://api.example.test",
+  "api.example.test",
+  "query",
+  "bearer",
+  "form",
+  "json",
+  "sideways",
+];
+
+describe.each(CONNECTIONS)("$api connection argument", ({ api, settings, schema }) => {
+  const fields = Object.entries(settings).filter(([, spec]) => spec.field !== undefined);
+
+  it("has one field per setting that a connection may override, and no other", () => {
+    const given = Object.fromEntries(fields.map(([key]) => [key, "x"]));
+    const failures = schema.safeParse({ ...given, nope: "x" }).error?.issues ?? [];
+    expect(failures.map((i) => i.code)).toContain("unrecognized_keys");
+    expect(Object.keys(schema.shape).sort()).toEqual(fields.map(([key]) => key).sort());
+  });
+
+  it.each(fields.filter(([, spec]) => spec.kind === "url" || spec.kind === "choice"))(
+    "judges %s as the settings reader does",
+    (key, spec) => {
+      for (const text of CANDIDATES) {
+        let readerTakes = true;
+        try {
+          readSetting(api, spec, text);
+        } catch {
+          readerTakes = false;
+        }
+        const parsed = schema.safeParse({ [key]: text });
+        expect(parsed.success, `${key} = ${text}`).toBe(readerTakes);
+        if (parsed.success && spec.kind === "url") {
+          expect((parsed.data as Record<string, string>)[key]).toBe(readSetting(api, spec, text));
+        }
+      }
+    },
+  );
 });
