@@ -135,6 +135,37 @@ export function nameProblem(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A name as every API takes it: required, not empty (`empty` says what to give), no leading or trailing
+ * whitespace (see {@link nameProblem}), at most `maxChars` characters, no control characters.
+ */
+export function nameRule(o: { maxChars: number; empty: string }) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+    .superRefine((s, ctx) => {
+      const problem =
+        s === ""
+          ? `must not be empty: ${o.empty}`
+          : (nameProblem(s) ??
+            ([...s].length > o.maxChars
+              ? `must be at most ${o.maxChars} characters`
+              : // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+                /[\u0000-\u001f\u007f]/.test(s)
+                ? "must not contain control characters (newlines, tabs)"
+                : undefined));
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    });
+}
+
+/** A UTF-8 text of at most `maxBytes` bytes (said in KiB), and not empty unless `mayBeEmpty`. */
+export function valueRule(o: { maxBytes: number; mayBeEmpty?: boolean }) {
+  const text = z.string({ error: "must be a string" });
+  return (o.mayBeEmpty ? text : text.min(1, "must not be empty")).refine(
+    (s) => Buffer.byteLength(s, "utf8") <= o.maxBytes,
+    `must be at most ${o.maxBytes / 1024} KiB (${o.maxBytes} bytes) in UTF-8`,
+  );
+}
+
 /** True when a value is still unknown at preview (Pulumi sends this sentinel for unresolved outputs). */
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;

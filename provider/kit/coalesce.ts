@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { NotFoundError } from "../../sdk/core";
 import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "../../sdk/core/deadline";
 
 /**
@@ -179,6 +180,28 @@ export const readCoalescer = new ReadCoalescer({
   enabled: coalescingFromEnv(),
   what: "the list the reads of one account share",
 });
+
+/**
+ * The object with `id` as the reads of one operation see it: from the snapshot they share under `account`
+ * (`list`, indexed by id once per snapshot, so a thousand reads do not each scan a thousand objects), else from
+ * a request of its own (`alone`: the object is not in the snapshot, or the list failed, which is not cached);
+ * `undefined` when it is gone (a 404 included).
+ */
+export async function readById<T extends { id: string | number }>(
+  account: string,
+  list: () => Promise<T[]>,
+  id: T["id"],
+  alone: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const index = async () => new Map((await list()).map((o) => [o.id, o]));
+  const shared = await readCoalescer.get(account, index).catch(() => undefined);
+  try {
+    return shared?.get(id) ?? (await alone());
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
 
 /**
  * Baselines of the non-idempotent creates: lists answered before a create's POST was sent, used only to tell

@@ -18,7 +18,7 @@ import { NotFoundError } from "../../sdk/core";
 import { argumentNames, type CheckFailure, isUnknown, zodFailures } from "./check";
 import { type ConfigureRequest, recordConfig } from "./config";
 import { step } from "./errors";
-import { compact, SCHEMA_VERSION } from "./outputs";
+import { compact, SCHEMA_VERSION, schemaVersionOf } from "./outputs";
 import {
   checkSourced,
   sourcedState,
@@ -157,6 +157,14 @@ export function defineResource<I extends Props, O extends Props>(
     compact(Object.fromEntries(names.filter((k) => k in outs).map((k) => [k, outs[k]])));
   /** Stored outputs of any version, with the sourced value's companions whatever `upgrade` keeps. */
   const storedOf = (props: Props, id?: string): O => {
+    // State written by a newer release may mean what this one cannot know: never acted on.
+    const version = schemaVersionOf(props);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `the state of ${def.type} ${def.subject(props as Partial<O>, id)} was written by a newer pulumi-secretstack (schema ` +
+          `${version}); upgrade the package`,
+      );
+    }
     const stored = { ...def.upgrade(props, id), ...sourcedState(props) } as Props;
     // A sourced value is never stored: whatever `upgrade` fills in for it is not the value.
     if (stored.valueFrom !== undefined) delete stored.value;

@@ -135,7 +135,7 @@ export async function checkSourced(
     return {
       failures: problems.map((i) => ({
         property: "valueFrom",
-        reason: `the value of ${sourceName(source)}: ${i.message.replace(/^value /, "")}`,
+        reason: `the value of ${sourceName(source)}: ${i.message}`,
       })),
     };
   }

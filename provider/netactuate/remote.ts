@@ -3,9 +3,9 @@
  * the lookups that keep non-idempotent creates and changes from duplicating or misreporting (a key or list
  * name is unique across the account; a POST whose answer was lost may still have taken effect).
  */
-import { BadRequestError, isOutcomeUnknown, NotFoundError, SecretstackError } from "../../sdk/core";
+import { BadRequestError, isOutcomeUnknown, SecretstackError } from "../../sdk/core";
 import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/netactuate";
-import { createBaselines, readCoalescer } from "../kit";
+import { createBaselines, readById, readCoalescer } from "../kit";
 import type { NetActuateSession as Session } from "./connection";
 
 /** One kind of object in the account, and its identity, which is unique across the account. */
@@ -41,30 +41,14 @@ export const LISTS: Kind<NetActuateSecretList> = {
   held: (name, l) => `a secret list named "${name}" ${IN_ACCOUNT} (list ${l.id})`,
 };
 
-/**
- * The object of `kind` with `id`: from the snapshot the concurrent reads of one operation share, else from
- * `alone` (a request of its own, when the object is not in the snapshot or the snapshot failed); `undefined`
- * when it is gone (a 404 included).
- */
-export async function byId<T extends { id: number }>(
+/** The object of `kind` with `id`, from the snapshot the reads of one operation share, else `alone` (see `readById`). */
+export function byId<T extends { id: number }>(
   session: Session,
   kind: Kind<T>,
   id: number,
   alone: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  try {
-    const all = await readCoalescer.get(`${session.account}|${kind.name}`, () => kind.all(session));
-    const found = all.find((o) => o.id === id);
-    if (found !== undefined) return found;
-  } catch {
-    // The shared list failed; the request of its own answers alone.
-  }
-  try {
-    return await alone();
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  return readById(`${session.account}|${kind.name}`, () => kind.all(session), id, alone);
 }
 
 /** Runs a write to the account; no later read of this process is then served from data fetched before it. */

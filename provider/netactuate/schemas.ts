@@ -6,13 +6,14 @@
 import { z } from "zod";
 import {
   connectionArgument,
-  nameProblem,
+  nameRule,
   orUnknown,
   SCHEMA_VERSION,
   SCHEMA_VERSION_DESCRIPTION,
-  schemaVersionOf,
   sourcedOutputs,
+  storedFields,
   valueArguments,
+  valueRule,
 } from "../kit";
 import { NETACTUATE_SETTINGS } from "./connection";
 
@@ -24,10 +25,6 @@ export const SECRET_ARGUMENTS = {
 
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
-/** Largest value the API stores, in UTF-8 bytes. */
-export const MAX_VALUE_BYTES = 64 * 1024;
-/** Longest list name. */
-export const MAX_NAME_LENGTH = 255;
 
 /** Where and as whom to call the API (see provider/kit/connection). */
 export const CONNECTION = connectionArgument(NETACTUATE_SETTINGS, {
@@ -44,20 +41,7 @@ const connection = CONNECTION.argument;
 export const secretListInputsSchema = z
   .object({
     name: orUnknown(
-      z
-        .string()
-        .refine(
-          (s) => s.trim() !== "",
-          "name must not be empty: give the list a name (unique in the account)",
-        )
-        .superRefine((s, ctx) => {
-          const problem = s.trim() === "" ? undefined : nameProblem(s);
-          if (problem !== undefined) ctx.addIssue({ code: "custom", message: `name ${problem}` });
-        })
-        .refine(
-          (s) => [...s].length <= MAX_NAME_LENGTH,
-          `name must be at most ${MAX_NAME_LENGTH} characters`,
-        ),
+      nameRule({ maxChars: 255, empty: "give the list a name (unique in the account)" }),
     ).describe("The list's name, unique across the account. Changing it renames the list in place."),
     connection,
   })
@@ -69,7 +53,7 @@ export const secretValueInputsSchema = z
     listId: orUnknown(
       z.union([
         z.number().int().positive().transform(String),
-        z.string().regex(/^[1-9]\d{0,14}$/, "listId must be the numeric id of a secret list (SecretList.id)"),
+        z.string().regex(/^[1-9]\d{0,14}$/, "must be the numeric id of a secret list (SecretList.id)"),
       ]),
     ).describe(
       "Id of the secret list (SecretList.id). Changing it moves the value: delete, then create in the new list.",
@@ -77,21 +61,19 @@ export const secretValueInputsSchema = z
     key: orUnknown(
       z
         .string()
-        .min(1, "key must not be empty")
+        .min(1, "must not be empty")
         .regex(
           KEY_PATTERN,
-          "key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
+          "must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
         ),
     ).describe(
       "The key, unique across the account: 1 to 128 letters, digits, '_', '.' or '-', case-sensitive. " +
         "Cloud-init references it as ${{secret.KEY}}. Changing it updates in place.",
     ),
     ...valueArguments(
-      z
-        .string()
-        .min(1, "value must not be empty")
-        .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_VALUE_BYTES, "value must be at most 64 KiB")
-        .describe("The value (stored as a secret; at most 64 KiB). Changing it updates in place."),
+      valueRule({ maxBytes: 64 * 1024 }).describe(
+        "The value (stored as a secret; at most 64 KiB). Changing it updates in place.",
+      ),
     ),
     connection,
   })
@@ -155,41 +137,13 @@ export function referenceOf(key: string): string {
   return `\${{secret.${key}}}`;
 }
 
-/**
- * Reads stored outputs of any schema version with `schema`. No stored field at all is an import (the id
- * alone): the empty shape. State written by a newer release may mean things this one cannot know, and state
- * that does not parse cannot be acted on: both are refused, saying what to do.
- */
-function readStored<S extends z.ZodObject>(
-  resource: string,
-  schema: S,
-  empty: z.infer<S>,
-  outputs: Record<string, unknown>,
-): z.infer<S> {
-  if (!Object.keys(schema.shape).some((k) => outputs[k] !== undefined)) return empty;
-  const version = schemaVersionOf(outputs);
-  if (version > SCHEMA_VERSION) {
-    throw new Error(
-      `the state of ${resource} was written by a newer pulumi-secretstack (schema ${version}); upgrade the package`,
-    );
-  }
-  const parsed = schema.safeParse(outputs);
-  if (parsed.success) return parsed.data;
-  const field = parsed.error.issues[0]?.path.map(String).join(".") || "(outputs)";
-  throw new Error(
-    `the stored state of ${resource} is unreadable (${field}); run \`pulumi refresh\` or re-import the resource`,
-  );
-}
-
 /** Reads SecretList outputs of any schema version (0 = written before versioning) as the current shape. */
 export function upgradeSecretList(outputs: Record<string, unknown>): SecretListOutputs {
-  const stored = readStored("netactuate:SecretList", storedList, { name: "" }, outputs);
-  return { ...stored, schemaVersion: SCHEMA_VERSION };
+  return { name: "", ...storedFields(storedList, outputs), schemaVersion: SCHEMA_VERSION };
 }
 
 /** Reads SecretValue outputs of any schema version as the current shape; version 0 may lack `reference`. */
 export function upgradeSecretValue(outputs: Record<string, unknown>): SecretValueOutputs {
-  const empty = { listId: "", key: "", value: "" };
-  const stored = readStored("netactuate:SecretValue", storedValue, empty, outputs);
+  const stored = { listId: "", key: "", ...storedFields(storedValue, outputs) };
   return { ...stored, reference: referenceOf(stored.key), schemaVersion: SCHEMA_VERSION };
 }

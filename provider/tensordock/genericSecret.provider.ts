@@ -13,11 +13,9 @@ import {
   sourcedOutputs,
   storedFields,
   valueArguments,
+  valueRule,
 } from "../kit";
 import { createSecret, readSecret, secretArguments, secretOutputs, secretResource } from "./lifecycle";
-
-/** Largest value the API accepts, in UTF-8 bytes. */
-const VALUE_MAX_BYTES = 64 * 1024;
 
 const secretType = z
   .enum(["GENERIC", "SECRET"], {
@@ -25,17 +23,10 @@ const secretType = z
   })
   .describe('The TensorDock type, "GENERIC" (the default) or "SECRET"; a new type replaces the secret.');
 
-const value = z
-  .string({ error: "must be a string" })
-  .refine((s) => s.length > 0, "must not be empty")
-  .refine(
-    (s) => Buffer.byteLength(s, "utf8") <= VALUE_MAX_BYTES,
-    `must be at most ${VALUE_MAX_BYTES} bytes (64 KiB) in UTF-8`,
-  )
-  .describe(
-    "The value, 1 byte to 64 KiB (UTF-8); secret in state. TensorDock never returns it after creation, so a " +
-      "new value replaces the secret.",
-  );
+const value = valueRule({ maxBytes: 64 * 1024 }).describe(
+  "The value, 1 byte to 64 KiB (UTF-8); secret in state. TensorDock never returns it after creation, so a " +
+    "new value replaces the secret.",
+);
 
 const inputs = secretArguments({
   ...valueArguments(value),

@@ -17,9 +17,10 @@ import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../.
 import {
   createBaselines,
   isUnknown,
-  nameProblem,
+  nameRule,
   oneAtATime,
   orUnknown,
+  readById,
   readCoalescer,
   ResourceError,
   SCHEMA_VERSION_DESCRIPTION,
@@ -30,21 +31,11 @@ import { CONFIG_KEYS, CONNECTION, type Connection, sessionOf } from "./connectio
 /** Waits before each list after an unknown outcome: now, then 2 s later (the server may still be committing). */
 const RECOVERY_DELAYS_MS = [0, 2_000];
 
-/** Longest name the API accepts, in characters. */
-const NAME_MAX_CHARS = 255;
-
 /** The secret name: 1–255 characters, no control characters. */
-const nameSchema = z
-  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
-  .refine((s) => s.length > 0, "must not be empty: give the secret a name (1 to 255 characters)")
-  .superRefine((s, ctx) => {
-    const problem = s.length > 0 ? nameProblem(s) : undefined;
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  })
-  .refine((s) => [...s].length <= NAME_MAX_CHARS, `must be at most ${NAME_MAX_CHARS} characters`)
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (newlines, tabs)")
-  .describe("The secret's name in TensorDock: 1 to 255 characters, no control characters.");
+const nameSchema = nameRule({
+  maxChars: 255,
+  empty: "give the secret a name (1 to 255 characters)",
+}).describe("The secret's name in TensorDock: 1 to 255 characters, no control characters.");
 
 /** The arguments each TensorDock resource keeps secret in state and outputs (its class and the provider plugin). */
 export const SECRET_ARGUMENTS = {
@@ -237,13 +228,10 @@ async function recover(
   );
 }
 
-/** A list indexed by id, built once per snapshot, so a thousand reads do not each scan a thousand secrets. */
-const byId = (secrets: TensorDockSecret[]) => new Map(secrets.map((s) => [s.id, s]));
-
 /**
  * The secret with this id as `resource` sees it, its name filled from state when TensorDock leaves it out, with
- * the client that read it (for a GET of its value), or `undefined` when it is gone. Served from the list snapshot shared by the reads of this operation; an id
- * missing from it is confirmed with a GET first. A secret of the other resource's kind fails, naming it.
+ * the client that read it (for a GET of its value), or `undefined` when it is gone. Served from the list snapshot
+ * shared by the reads of this operation (see `readById`). A secret of the other resource's kind fails, naming it.
  */
 export async function readSecret(
   resource: "SshKey" | "GenericSecret",
@@ -251,18 +239,13 @@ export async function readSecret(
   stored: { name?: string; connection?: Connection | undefined },
 ): Promise<(TensorDockSecret & { client: TensorDockClient }) | undefined> {
   const { client, account } = sessionOf(stored.connection);
-  let secret: TensorDockSecret | undefined;
-  try {
-    secret = (await readCoalescer.get(account, async () => byId(await client.list()))).get(id);
-  } catch {
-    // A failed list is not cached; the GET below decides on its own.
-  }
-  try {
-    secret ??= await client.retrieve(id);
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  const secret = await readById(
+    account,
+    () => client.list(),
+    id,
+    () => client.retrieve(id),
+  );
+  if (secret === undefined) return undefined;
   const isKey = secret.type === "SSHKEY";
   if (secret.type !== undefined && isKey !== (resource === "SshKey")) {
     const what = isKey ? "an SSH key" : `a ${secret.type} secret, not an SSH key`;

@@ -9,8 +9,10 @@ import {
   SCHEMA_VERSION,
   SCHEMA_VERSION_DESCRIPTION,
   sourcedOutputs,
+  storedFields,
   type UNKNOWN,
   valueArguments,
+  valueRule,
 } from "../kit";
 import { WALLETCREW_SETTINGS } from "./connection";
 
@@ -23,39 +25,33 @@ export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 /** Tenant ids travel as one path segment and before the `/` of resource ids, so no `/`, no spaces. */
 export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
-/** The largest value the API stores, in UTF-8 bytes. */
-export const MAX_VALUE_BYTES = 64 * 1024;
-
 const key = z
-  .string({ error: "key must be a string" })
+  .string({ error: "must be a string" })
   .regex(KEY_PATTERN, {
-    error: "key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
+    error: "must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
   })
   .describe(
     "Secret key: 1 to 128 letters, digits, '-' or '_', case-sensitive. A new key replaces the secret.",
   );
 
 const tenantId = z
-  .string({ error: "tenantId must be a string" })
-  .regex(TENANT_PATTERN, { error: "tenantId must be 1 to 128 letters, digits, '.', '-' or '_'" })
-  .refine((v) => v !== "." && v !== "..", { error: "tenantId cannot be '.' or '..'" })
+  .string({ error: "must be a string" })
+  .regex(TENANT_PATTERN, { error: "must be 1 to 128 letters, digits, '.', '-' or '_'" })
+  .refine((v) => v !== "." && v !== "..", { error: "cannot be '.' or '..'" })
   .describe(
     "The tenant. A new tenant replaces the secret. Default: connection.tenantId, walletcrew:tenantId, " +
       "WALLETCREW_TENANT_ID.",
   );
 
-const value = z
-  .string({ error: "value must be a string" })
-  .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_VALUE_BYTES, {
-    error: `value must be at most ${MAX_VALUE_BYTES} bytes (UTF-8)`,
-  })
-  .describe("The value (at most 64 KiB); always secret in state and outputs. A new value updates in place.");
+const value = valueRule({ maxBytes: 64 * 1024, mayBeEmpty: true }).describe(
+  "The value (at most 64 KiB); always secret in state and outputs. A new value updates in place.",
+);
 
 const date = (name: string, description: string) =>
   z.iso
     .datetime({
       offset: true,
-      error: `${name} must be an ISO 8601 date-time with a 'Z' or '+hh:mm' offset, e.g. 2030-01-01T00:00:00Z`,
+      error: `must be an ISO 8601 date-time with a 'Z' or '+hh:mm' offset, e.g. 2030-01-01T00:00:00Z`,
     })
     .describe(description);
 
@@ -88,7 +84,7 @@ export const inputsSchema = z
       ),
     ).optional(),
     tenantId: orUnknown(tenantId).optional(),
-    adopt: orUnknown(z.boolean({ error: "adopt must be true or false" }))
+    adopt: orUnknown(z.boolean({ error: "must be true or false" }))
       .optional()
       .describe(
         "Take over (overwrite) a key that already exists in the tenant when creating. Default: false, so that " +
@@ -144,44 +140,24 @@ export function idOf(tenant: string, k: string): string {
   return `${tenant}/${k}`;
 }
 
-const legacy = z
-  .object({
-    key: z.string().optional(),
-    value: z.string().optional(),
-    tenantId: z.string().optional(),
-    adopt: z.boolean().optional(),
-    expiresOn: z.string().optional(),
-    notBefore: z.string().optional(),
-    connection: z.record(z.string(), z.unknown()).optional(),
-    expired: z.boolean().optional(),
-  })
-  .loose();
-
 /**
  * Reads outputs of any schema version (version 0 = state without `schemaVersion`, which may also lack
  * `tenantId`, `key`, `adopt` or `expired`) into the current shape. The id fills what the props lack, so
  * `read` for the `import` option (no props) and refresh/delete of old state both work.
- * `expiredAt` decides `expired` when the stored shape has no such field.
+ * `now` decides `expired` when the stored shape has no such field.
  */
 export function upgrade(props: Record<string, unknown>, id: string | undefined, now: number): Outputs {
-  const parsed = legacy.safeParse(props);
-  const old = parsed.success ? parsed.data : {};
+  const old = storedFields(outputsSchema, props);
   const fromId = id !== undefined ? parseId(id) : undefined;
-  const conn = CONNECTION.stored.safeParse(old.connection);
-  const k = fromId?.key ?? old.key ?? "";
-  const tenant = fromId?.tenantId ?? old.tenantId ?? "";
-  const out: Outputs = {
-    key: k,
+  return {
+    ...old,
+    key: fromId?.key ?? old.key ?? "",
     value: old.value ?? "",
-    tenantId: tenant,
+    tenantId: fromId?.tenantId ?? old.tenantId ?? "",
     adopt: old.adopt ?? false,
     expired: old.expired ?? isPast(old.expiresOn, now),
     schemaVersion: SCHEMA_VERSION,
   };
-  if (old.expiresOn !== undefined) out.expiresOn = old.expiresOn;
-  if (old.notBefore !== undefined) out.notBefore = old.notBefore;
-  if (conn.success && conn.data !== undefined) out.connection = conn.data;
-  return out;
 }
 
 /** True when `date` is a parseable instant at or before `now`. */

@@ -114,7 +114,7 @@ function refine(args: Record<string, unknown>, olds: Record<string, unknown>) {
   const known = (v: string | undefined): v is string => v !== undefined && v !== UNKNOWN;
   const { notBefore, expiresOn } = given;
   if (known(notBefore) && known(expiresOn) && Date.parse(notBefore) >= Date.parse(expiresOn)) {
-    failures.push({ property: "notBefore", reason: "notBefore must be before expiresOn" });
+    failures.push({ property: "notBefore", reason: "must be before expiresOn" });
   }
   if (known(expiresOn) && isPast(expiresOn, Date.now())) {
     const oldExpiry = typeof olds.expiresOn === "string" ? olds.expiresOn : undefined;
@@ -123,7 +123,7 @@ function refine(args: Record<string, unknown>, olds: Record<string, unknown>) {
       failures.push({
         property: "expiresOn",
         reason:
-          `expiresOn ${expiresOn} is already in the past: set a future date, or remove expiresOn ` +
+          `is already in the past (${expiresOn}): set a future date, or remove expiresOn ` +
           "for a secret that never expires",
       });
     }

@@ -107,25 +107,20 @@ const UNKNOWN_ARGUMENTS: Record<Resource, Array<{ path: string; meant: string }>
 
 /** Names and keys that are empty after trimming, or carry spaces the API would keep or strip, and the rule named. */
 const SPACED = ["   ", " deploy", "deploy "] as const;
-const TENSORDOCK_NAME_RULES = [
+const NAME_RULES = [
   "name: must not be empty or only spaces",
   "name: must not start or end with spaces",
   "name: must not start or end with spaces",
 ];
 const NAMES: Record<Resource, string[]> = {
-  "tensordock.SshKey": TENSORDOCK_NAME_RULES,
-  "tensordock.GenericSecret": TENSORDOCK_NAME_RULES,
+  "tensordock.SshKey": NAME_RULES,
+  "tensordock.GenericSecret": NAME_RULES,
   "walletcrew.TenantSecret": SPACED.map(
-    () =>
-      "key: key must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
+    () => "key: must be 1 to 128 letters, digits, '-' or '_' (The Wallet Crew's key rules; case-sensitive)",
   ),
-  "netactuate.SecretList": [
-    "name: name must not be empty: give the list a name",
-    "name: name must not start or end with spaces",
-    "name: name must not start or end with spaces",
-  ],
+  "netactuate.SecretList": NAME_RULES,
   "netactuate.SecretValue": SPACED.map(
-    () => "key: key must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
+    () => "key: must be 1 to 128 letters, digits, '_', '.' or '-' (it is referenced as ${{secret.KEY}})",
   ),
 };
 

@@ -135,12 +135,14 @@ describe("SecretList diff and upgrade", () => {
     });
   });
 
-  it("reads version-0 state and refuses state from a newer release", () => {
+  it("reads version-0 state, and a malformed field as absent (the kit's one stored-state rule)", () => {
     expect(upgradeSecretList({ name: "a" })).toEqual({ name: "a", schemaVersion: SCHEMA_VERSION });
-    expect(() => upgradeSecretList({ name: "a", schemaVersion: SCHEMA_VERSION + 1 })).toThrow(
-      /newer pulumi-secretstack/,
-    );
-    expect(() => upgradeSecretValue({ key: "K" })).toThrow(/unreadable \(listId\)/);
+    expect(upgradeSecretValue({ key: "K", listId: { edited: "by hand" } })).toEqual({
+      listId: "",
+      key: "K",
+      reference: "${{secret.K}}",
+      schemaVersion: SCHEMA_VERSION,
+    });
   });
 });
 

@@ -88,7 +88,7 @@ describe("valueFrom fingerprints", () => {
 const inputs = z
   .object({
     key: z.string(),
-    ...valueArguments(z.string().max(8, { error: "value must be at most 8 characters" })),
+    ...valueArguments(z.string().max(8, { error: "must be at most 8 characters" })),
   })
   .strict();
 

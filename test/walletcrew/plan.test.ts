@@ -101,9 +101,7 @@ describe("TenantSecret check", async () => {
       { key: "k", value: "v", tenantId: "d", notBefore: FUTURE, expiresOn: FUTURE },
       NOW,
     );
-    expect(result.failures).toEqual([
-      { property: "notBefore", reason: "notBefore must be before expiresOn" },
-    ]);
+    expect(result.failures).toEqual([{ property: "notBefore", reason: "must be before expiresOn" }]);
   });
 
   it("rejects a new expiresOn that is already in the past", async () => {

@@ -1,0 +1,40 @@
+/**
+ * The kit's one rule for stored state, for all five resources: state written by a newer release (a higher
+ * schema version) is never acted on, whatever the call, and says what to do.
+ */
+import { describe, expect, it } from "vitest";
+import { type KitProvider, SCHEMA_VERSION } from "../../provider/kit";
+import secretList from "../../provider/netactuate/secretList.provider";
+import secretValue from "../../provider/netactuate/secretValue.provider";
+import genericSecret from "../../provider/tensordock/genericSecret.provider";
+import sshKey from "../../provider/tensordock/sshKey.provider";
+import tenantSecret from "../../provider/walletcrew/tenantSecret.provider";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGf4HkKk7r7uAqCq0J0C0m7cJ1cX3mZ3b2oQm9yH2vJx";
+
+const CASES: Array<[string, KitProvider<Record<string, unknown>>, Record<string, unknown>]> = [
+  ["tensordock:SshKey", sshKey, { name: "k", publicKey: KEY }],
+  ["tensordock:GenericSecret", genericSecret, { name: "s", value: "v", secretType: "GENERIC" }],
+  ["walletcrew:TenantSecret", tenantSecret, { key: "K", value: "v", tenantId: "demo", adopt: false }],
+  ["netactuate:SecretList", secretList, { name: "l" }],
+  ["netactuate:SecretValue", secretValue, { listId: "1", key: "K", value: "v" }],
+];
+
+describe.each(CASES)("%s", (type, provider, inputs) => {
+  const newer = { ...inputs, schemaVersion: SCHEMA_VERSION + 1 };
+  const refusal = new RegExp(
+    `the state of ${type} .* was written by a newer pulumi-secretstack \\(schema ${SCHEMA_VERSION + 1}\\); upgrade the package`,
+  );
+
+  it("refuses to diff, read, update or delete state written by a newer release", async () => {
+    await expect(provider.diff("1", newer, inputs)).rejects.toThrow(refusal);
+    await expect(provider.read("1", newer)).rejects.toThrow(refusal);
+    await expect(provider.update("1", newer, inputs)).rejects.toThrow(refusal);
+    await expect(provider.delete("1", newer)).rejects.toThrow(refusal);
+  });
+
+  it("diffs state of the current version as usual", async () => {
+    const current = { ...inputs, schemaVersion: SCHEMA_VERSION };
+    await expect(provider.diff("1", current, inputs)).resolves.toMatchObject({ changes: false });
+  });
+});
