@@ -56,6 +56,8 @@ export interface ResourceDefinition<I extends Props, O extends Props> {
   configKeys: readonly string[];
   /** The arguments: a strict zod object whose fields accept the unknown sentinel (`orUnknown`). */
   inputs: z.ZodType;
+  /** Arguments always kept secret, in state and in outputs (by the resource class and the provider plugin). */
+  secrets: readonly string[];
   /** The stored outputs' shape (an object schema), which the provider plugin's schema publishes. */
   outputs?: z.ZodType;
   /** Keys the resource class registers as outputs only; they come back in `news` and are not arguments. */

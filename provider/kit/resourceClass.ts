@@ -6,15 +6,15 @@
  * modules do not load `@pulumi/pulumi` for it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { definitionOf } from "./resource";
 
 /** How a resource class registers its resource; see {@link resourceClass}. */
 export interface ResourceClassSpec<A> {
-  /** The provider object as its `*.provider` module exports it (Pulumi serializes it as that `require()`). */
+  /**
+   * The provider object as its `*.provider` module exports it (Pulumi serializes it as that `require()`); its
+   * definition gives the resource type and the arguments always kept secret.
+   */
   provider: pulumi.dynamic.ResourceProvider;
-  /** The resource type, `<module>:<Type>`, e.g. `netactuate:SecretValue`. */
-  type: string;
-  /** Arguments always kept secret, in state and in outputs. */
-  secrets: ReadonlyArray<keyof A & string>;
   /**
    * Outputs no argument may set (a derived `reference`), or optional arguments the provider resolves (a
    * `tenantId` from config): registered even when absent, besides `schemaVersion`.
@@ -35,16 +35,18 @@ export type ResourceClass<A, O> = new (
 export function resourceClass<A extends object, O extends object>(
   spec: ResourceClassSpec<A>,
 ): ResourceClass<A, O> {
-  const [module, type] = spec.type.split(":");
+  const definition = definitionOf(spec.provider);
+  if (definition === undefined) throw new Error("a resource class needs a provider made by defineResource");
+  const { secrets } = definition;
+  const [module, type] = definition.type.split(":");
   class Declared extends pulumi.dynamic.Resource {
     constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
       const props: Record<string, unknown> = { ...(args as object), ...spec.claim?.(name, args) };
-      for (const key of spec.secrets) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
+      for (const key of secrets) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
       // Registered even when no argument sets them, so the engine records them (an output-only key given as an
       // argument stays, and check drops it).
-      for (const key of [...spec.secrets, ...(spec.outputOnly ?? []), "schemaVersion"])
-        props[key] ??= undefined;
-      const secret = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secrets] });
+      for (const key of [...secrets, ...(spec.outputOnly ?? []), "schemaVersion"]) props[key] ??= undefined;
+      const secret = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...secrets] });
       super(spec.provider, name, props, secret, module, type);
     }
   }

@@ -17,12 +17,6 @@ import {
 } from "../kit";
 import { NETACTUATE_SETTINGS } from "./connection";
 
-/** The arguments each NetActuate resource keeps secret in state and outputs (its class and the provider plugin). */
-export const SECRET_ARGUMENTS = {
-  SecretList: ["connection"],
-  SecretValue: ["value", "connection"],
-} as const;
-
 /** Secret keys: what `${{secret.KEY}}` in cloud-init can reference. */
 export const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 

@@ -18,6 +18,7 @@ import {
 
 const provider = defineResource<SecretListInputs, SecretListOutputs>({
   type: "netactuate:SecretList",
+  secrets: ["connection"],
   configKeys: CONFIG_KEYS,
   inputs: secretListInputsSchema,
   outputs: secretListOutputsSchema,

@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass } from "../kit/resourceClass";
 import { claimListName, type NetActuateResourceArgs } from "./keyRegistry";
-import { SECRET_ARGUMENTS, type SecretListOutputs } from "./schemas";
+import type { SecretListOutputs } from "./schemas";
 
 import provider = require("./secretList.provider");
 
@@ -19,8 +19,6 @@ export interface SecretListArgs extends NetActuateResourceArgs {
  */
 export class SecretList extends resourceClass<SecretListArgs, SecretListOutputs>({
   provider,
-  type: "netactuate:SecretList",
-  secrets: SECRET_ARGUMENTS.SecretList,
   // Registered only once the program's keys and list names are known to be distinct (see keyRegistry).
   claim: (name, args) => ({ name: claimListName(name, args.name, args.connection) }),
 }) {}

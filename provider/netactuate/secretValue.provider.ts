@@ -35,6 +35,7 @@ async function explain(error: unknown, session: NetActuateSession, key: string, 
 
 const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
   type: "netactuate:SecretValue",
+  secrets: ["value", "connection"],
   configKeys: CONFIG_KEYS,
   inputs: secretValueInputsSchema,
   outputs: secretValueOutputsSchema,

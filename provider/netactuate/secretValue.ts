@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import { claimKey, type NetActuateResourceArgs, rememberDeclaredKey } from "./keyRegistry";
-import { SECRET_ARGUMENTS, type SecretValueOutputs } from "./schemas";
+import type { SecretValueOutputs } from "./schemas";
 
 import provider = require("./secretValue.provider");
 
@@ -28,8 +28,6 @@ export interface SecretValueFields extends NetActuateResourceArgs {
  */
 export class SecretValue extends resourceClass<SecretValueArgs, SecretValueOutputs>({
   provider,
-  type: "netactuate:SecretValue",
-  secrets: SECRET_ARGUMENTS.SecretValue,
   outputOnly: ["reference", "valueFingerprint"],
   // The duplicate-key check rides on the key itself (see keyRegistry).
   claim: (name, args) => ({ key: claimKey(name, args.key, args.connection) }),

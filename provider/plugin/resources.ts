@@ -7,15 +7,12 @@
 import { definitionOf, type KitProvider, type Props, type ResourceDefinition } from "../kit/resource";
 import type { SettingSpec } from "../kit/settings";
 import { NETACTUATE_SETTINGS } from "../netactuate/connection";
-import { SECRET_ARGUMENTS as NETACTUATE_SECRETS } from "../netactuate/schemas";
 import secretListProvider from "../netactuate/secretList.provider";
 import secretValueProvider from "../netactuate/secretValue.provider";
 import { TENSORDOCK_SETTINGS } from "../tensordock/connection";
 import genericSecretProvider from "../tensordock/genericSecret.provider";
-import { SECRET_ARGUMENTS as TENSORDOCK_SECRETS } from "../tensordock/lifecycle";
 import sshKeyProvider from "../tensordock/sshKey.provider";
 import { WALLETCREW_SETTINGS } from "../walletcrew/connection";
-import { SECRET_ARGUMENTS as WALLETCREW_SECRETS } from "../walletcrew/schema";
 import tenantSecretProvider from "../walletcrew/tenantSecret.provider";
 
 /** The package name: the plugin is `pulumi-resource-secretstack`, its tokens `secretstack:<api>:<Resource>`. */
@@ -46,21 +43,21 @@ export interface PluginResource {
   secrets: readonly string[];
 }
 
-function served(api: Api, provider: KitProvider<Props>, secrets: readonly string[]): PluginResource {
+function served(provider: KitProvider<Props>): PluginResource {
   const definition = definitionOf(provider);
   if (definition === undefined) throw new Error("a provider object was not made by defineResource");
-  const [module, name = ""] = definition.type.split(":");
-  if (module !== api) throw new Error(`${definition.type} is not a ${api} resource`);
-  return { token: `${PACKAGE}:${api}:${name}`, api, name, provider, definition, secrets };
+  const [api, name = ""] = definition.type.split(":") as [Api, string];
+  if (!(api in API_SETTINGS)) throw new Error(`${definition.type} is not a resource of a known API`);
+  return { token: `${PACKAGE}:${api}:${name}`, api, name, provider, definition, secrets: definition.secrets };
 }
 
 /** The resources, in the order of the schema. */
 export const RESOURCES: readonly PluginResource[] = [
-  served("tensordock", sshKeyProvider, TENSORDOCK_SECRETS.SshKey),
-  served("tensordock", genericSecretProvider, TENSORDOCK_SECRETS.GenericSecret),
-  served("walletcrew", tenantSecretProvider, WALLETCREW_SECRETS),
-  served("netactuate", secretListProvider, NETACTUATE_SECRETS.SecretList),
-  served("netactuate", secretValueProvider, NETACTUATE_SECRETS.SecretValue),
+  served(sshKeyProvider),
+  served(genericSecretProvider),
+  served(tenantSecretProvider),
+  served(secretListProvider),
+  served(secretValueProvider),
 ];
 
 const byToken = new Map(RESOURCES.map((r) => [r.token, r]));

@@ -2,7 +2,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
-import { SECRET_ARGUMENTS } from "./lifecycle";
 
 import provider = require("./genericSecret.provider");
 
@@ -44,8 +43,6 @@ interface GenericSecretOutputs {
  */
 export class GenericSecret extends resourceClass<GenericSecretArgs, GenericSecretOutputs>({
   provider,
-  type: "tensordock:GenericSecret",
-  secrets: SECRET_ARGUMENTS.GenericSecret,
   // secretType is resolved by the provider (default GENERIC): registered even when not given.
   outputOnly: ["secretType", "valueFrom", "valueFingerprint"],
 }) {}

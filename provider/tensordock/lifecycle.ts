@@ -37,12 +37,6 @@ const nameSchema = nameRule({
   empty: "give the secret a name (1 to 255 characters)",
 }).describe("The secret's name in TensorDock: 1 to 255 characters, no control characters.");
 
-/** The arguments each TensorDock resource keeps secret in state and outputs (its class and the provider plugin). */
-export const SECRET_ARGUMENTS = {
-  SshKey: ["connection"],
-  GenericSecret: ["value", "connection"],
-} as const;
-
 /** A resource's arguments: `name`, those of `shape`, and `connection`; strict, each one may be unknown at preview. */
 export function secretArguments<S extends z.ZodRawShape>(shape: S) {
   return z
@@ -68,6 +62,7 @@ export function secretOutputs<S extends z.ZodRawShape>(shape: S) {
 export function secretResource(resource: "SshKey" | "GenericSecret") {
   return {
     type: `tensordock:${resource}`,
+    secrets: resource === "SshKey" ? ["connection"] : ["value", "connection"],
     configKeys: CONFIG_KEYS,
     /** `"deploy-key"`, or `id <id>` when the name is not known yet (an import). */
     subject: (state: { name?: unknown }, id?: string) =>

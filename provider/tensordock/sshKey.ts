@@ -2,7 +2,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { resourceClass } from "../kit/resourceClass";
 import type { TensorDockConnectionArgs, TensorDockResourceArgs } from "./connection";
-import { SECRET_ARGUMENTS } from "./lifecycle";
 
 import provider = require("./sshKey.provider");
 
@@ -43,7 +42,5 @@ interface SshKeyOutputs {
  */
 export class SshKey extends resourceClass<SshKeyArgs, SshKeyOutputs>({
   provider,
-  type: "tensordock:SshKey",
-  secrets: SECRET_ARGUMENTS.SshKey,
   outputOnly: ["fingerprint", "keyType", "keyBits", "comment"],
 }) {}

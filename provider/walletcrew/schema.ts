@@ -16,9 +16,6 @@ import {
 } from "../kit";
 import { WALLETCREW_SETTINGS } from "./connection";
 
-/** The arguments a TenantSecret keeps secret in state and outputs (its class and the provider plugin). */
-export const SECRET_ARGUMENTS = ["value", "connection"] as const;
-
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 

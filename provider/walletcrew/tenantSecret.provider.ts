@@ -137,6 +137,7 @@ const sameTime = (a: unknown, b: unknown) => sameInstant(a as string | undefined
 
 const provider = defineResource<Inputs, Outputs>({
   type: "walletcrew:TenantSecret",
+  secrets: ["value", "connection"],
   configKeys: CONFIG_KEYS,
   inputs: inputsSchema,
   outputs: outputsSchema,

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { identityClaim } from "../kit/claims";
 import { resourceClass, type ValueOrSource } from "../kit/resourceClass";
 import { WALLETCREW_SETTINGS } from "./connection";
-import { type Outputs, SECRET_ARGUMENTS } from "./schema";
+import type { Outputs } from "./schema";
 
 import provider = require("./tenantSecret.provider");
 
@@ -57,8 +57,6 @@ export interface TenantSecretFields {
  */
 export class TenantSecret extends resourceClass<TenantSecretArgs, Outputs>({
   provider,
-  type: "walletcrew:TenantSecret",
-  secrets: SECRET_ARGUMENTS,
   outputOnly: ["expired", "tenantId", "adopt", "expiresOn", "notBefore", "valueFingerprint"],
   claim: (name, args) => ({
     key: claimKey(name, args.key, args.connection, { tenantId: args.tenantId }),
