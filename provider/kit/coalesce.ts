@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { NotFoundError } from "../../sdk/core";
 import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "../../sdk/core/deadline";
@@ -141,10 +142,18 @@ export class ReadCoalescer {
     });
   }
 
-  /** Marks a write to the account: no read after it is served from data fetched before it. */
+  /**
+   * Marks a write to the account: no read after it is served from data fetched before it, under the account's
+   * key or any key below it (`<account>|lists`).
+   */
   invalidate(account: string): void {
-    this.generations.set(account, (this.generations.get(account) ?? 0) + 1);
-    this.entries.delete(account);
+    const below = `${account}|`;
+    const keys = new Set([account, ...this.entries.keys(), ...this.generations.keys()]);
+    for (const key of keys) {
+      if (key !== account && !key.startsWith(below)) continue;
+      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+      this.entries.delete(key);
+    }
   }
 }
 
@@ -180,6 +189,27 @@ export const readCoalescer = new ReadCoalescer({
   enabled: coalescingFromEnv(),
   what: "the list the reads of one account share",
 });
+
+/** The accounts a create, update or delete of the kit addressed (see {@link asWrite}). */
+const writeScope = new AsyncLocalStorage<Set<string>>();
+
+/** Records that the current create, update or delete addresses `account` (every session does; see ./settings). */
+export function addressing(account: string): void {
+  writeScope.getStore()?.add(account);
+}
+
+/**
+ * Runs a create, update or delete; afterwards no read of this process is served from data fetched before it, for
+ * every account it addressed: written once here, so no resource has to remember to drop its snapshots.
+ */
+export async function asWrite<T>(write: () => Promise<T>): Promise<T> {
+  const accounts = new Set<string>();
+  try {
+    return await writeScope.run(accounts, write);
+  } finally {
+    for (const account of accounts) readCoalescer.invalidate(account);
+  }
+}
 
 /**
  * The object with `id` as the reads of one operation see it: from the snapshot they share under `account`

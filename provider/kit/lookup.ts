@@ -9,12 +9,13 @@ import { z } from "zod";
 import { zodFailures } from "./check";
 import { type ConfigureRequest, recordConfig } from "./config";
 import { ResourceError, step } from "./errors";
+import { configKeys } from "./settings";
 
 /**
  * The lookups of one API. Each checks its arguments (those of `shape` and the API's optional `connection`),
- * records the API's config keys, and runs `body` as one step called `what`.
+ * records the stack config, and runs `body` as one step called `what`.
  */
-export function apiLookup<C extends z.ZodType>(configKeys: readonly string[], connection: C) {
+export function apiLookup<C extends z.ZodType>(connection: C) {
   return async <S extends z.ZodRawShape, T>(
     what: string,
     shape: S,
@@ -32,7 +33,7 @@ export function apiLookup<C extends z.ZodType>(configKeys: readonly string[], co
     const { runtime } = (await import("@pulumi/pulumi")) as typeof pulumi;
     // runtime.getConfig reads raw values (secret ones included) without the warning Config.get gives for them.
     const req: ConfigureRequest = { config: { get: (key) => runtime.getConfig(key) } };
-    recordConfig(req, configKeys);
+    recordConfig(req, configKeys());
     return step(what, () => body(parsed.data));
   };
 }

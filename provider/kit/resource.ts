@@ -4,7 +4,7 @@
  * messages, and its API calls — and {@link defineResource} turns it into the dynamic provider object Pulumi
  * runs. The kit owns everything else, once for every resource:
  *
- * - `configure` records the API's stack config (never throws: the host never retries a failed configure);
+ * - `configure` records the stack config of every API's settings (never throws: the host never retries a failed configure);
  * - `check` parses strictly (an unknown argument named, with the closest valid one), drops what the resource
  *   class registers as outputs only, and returns compact inputs; values unknown at preview pass;
  * - `diff` is pure and follows the declared rule of each argument; an argument unknown at preview is a change;
@@ -16,8 +16,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
 import { argumentNames, type CheckFailure, isUnknown, zodFailures } from "./check";
+import { asWrite } from "./coalesce";
 import { type ConfigureRequest, recordConfig } from "./config";
 import { step } from "./errors";
+import { configKeys } from "./settings";
 import { compact, SCHEMA_VERSION, schemaVersionOf } from "./outputs";
 import {
   checkSourced,
@@ -52,12 +54,8 @@ export type Written<O> = Omit<O, "schemaVersion">;
 export interface ResourceDefinition<I extends Props, O extends Props> {
   /** The resource type as messages name it: `walletcrew:TenantSecret`. */
   type: string;
-  /** The stack config keys `configure` records (the API's settings table, `configKeysOf`). */
-  configKeys: readonly string[];
   /** The arguments: a strict zod object whose fields accept the unknown sentinel (`orUnknown`). */
   inputs: z.ZodType;
-  /** Arguments always kept secret, in state and in outputs (by the resource class and the provider plugin). */
-  secrets: readonly string[];
   /** The stored outputs' shape (an object schema), which the provider plugin's schema publishes. */
   outputs?: z.ZodType;
   /** Keys the resource class registers as outputs only; they come back in `news` and are not arguments. */
@@ -89,6 +87,17 @@ export interface ResourceDefinition<I extends Props, O extends Props> {
   /** Deletes the object; a not-found error is done, not a failure. */
   delete(id: string, stored: O): Promise<void>;
 }
+
+/**
+ * The arguments always kept secret, in state and in outputs, by the resource class and the provider plugin: the
+ * credentials (`connection`) and the value, wherever a resource has them. One rule, so no resource can forget it.
+ */
+const SECRET_ARGUMENTS = ["value", "connection"];
+
+/** A definition as the kit completed it: with the arguments it keeps secret. */
+export type Defined<I extends Props, O extends Props> = ResourceDefinition<I, O> & {
+  secrets: readonly string[];
+};
 
 /** The provider object of a resource, as the dynamic-provider host calls it. */
 export interface KitProvider<O extends Props> {
@@ -178,7 +187,7 @@ export function defineResource<I extends Props, O extends Props>(
   const provider: KitProvider<O> = {
     /** Records the API's stack config; never throws and captures nothing. */
     async configure(req) {
-      recordConfig(req, def.configKeys);
+      recordConfig(req, configKeys());
     },
 
     /** Validates and normalizes inputs without any network call; each failure names its property. */
@@ -226,7 +235,7 @@ export function defineResource<I extends Props, O extends Props>(
       const args = inputs as I;
       return step(context("creating", args), async () => {
         const { args: withValue, print } = await withSourcedValue(args);
-        const { id, outs } = await def.create(withValue);
+        const { id, outs } = await asWrite(() => def.create(withValue));
         return { id, outs: versioned((await storedOutputs(outs, args, print)) as Written<O>) };
       });
     },
@@ -256,7 +265,7 @@ export function defineResource<I extends Props, O extends Props>(
         if (resend) delete (stored as Props).value;
         else if (print !== undefined && print === stored.valueFingerprint)
           (stored as Props).value = next.value;
-        const outs = await def.update(id, stored, next);
+        const outs = await asWrite(() => def.update(id, stored, next));
         return { outs: versioned((await storedOutputs(outs, news, print)) as Written<O>) };
       });
     },
@@ -266,14 +275,15 @@ export function defineResource<I extends Props, O extends Props>(
       const stored = storedOf(props, id);
       await step(context("deleting", stored, id), async () => {
         try {
-          await def.delete(id, stored);
+          await asWrite(() => def.delete(id, stored));
         } catch (error) {
           if (!(error instanceof NotFoundError)) throw error;
         }
       });
     },
   };
-  definitions.set(provider, def as unknown as ResourceDefinition<Props, Props>);
+  const secrets = names.filter((name) => SECRET_ARGUMENTS.includes(name));
+  definitions.set(provider, { ...def, secrets } as unknown as Defined<Props, Props>);
   return provider;
 }
 
@@ -286,9 +296,9 @@ export function verdictsOf(result: object): Readonly<Record<string, Change>> | u
 }
 
 /** The definition behind each provider object, kept beside it so the object itself stays as Pulumi serializes it. */
-const definitions = new WeakMap<object, ResourceDefinition<Props, Props>>();
+const definitions = new WeakMap<object, Defined<Props, Props>>();
 
 /** The definition a provider object was made from (the provider plugin's schema and detailed diff read it). */
-export function definitionOf(provider: object): ResourceDefinition<Props, Props> | undefined {
+export function definitionOf(provider: object): Defined<Props, Props> | undefined {
   return definitions.get(provider);
 }

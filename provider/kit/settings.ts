@@ -7,7 +7,7 @@
  */
 import type { RateLimitOptions } from "../../sdk/core";
 import { UNKNOWN } from "./check";
-import { accountKey } from "./coalesce";
+import { accountKey, addressing } from "./coalesce";
 import { recordedConfig } from "./config";
 import { waitNotice } from "./notice";
 
@@ -154,9 +154,16 @@ export const SHARED_SETTINGS = {
   },
 } satisfies Record<string, SettingSpec>;
 
-/** The stack config keys of a table and of the shared settings, for `configure`. */
-export function configKeysOf(specs: Record<string, SettingSpec>): string[] {
-  return [...Object.values(specs), ...Object.values(SHARED_SETTINGS)].map((s) => s.configKey);
+/**
+ * The stack config key of every setting made in this process (see {@link connectionSetting}), so that every
+ * `configure` and every lookup records them all: a resource or lookup needs no list of its own, and since every
+ * configure carries the whole stack config, recording every API's keys from any of them is the same.
+ */
+const knownKeys = new Set<string>(Object.values(SHARED_SETTINGS).map((s) => s.configKey));
+
+/** Every stack config key `configure` records: the shared settings' and those of every API's settings. */
+export function configKeys(): string[] {
+  return [...knownKeys];
 }
 
 const clients = new Map<string, unknown>();
@@ -228,6 +235,7 @@ export function connectionSetting(
   label: string,
   rest: Omit<SettingSpec, "label" | "field" | "configKey" | "envVar">,
 ): SettingSpec {
+  knownKeys.add(`${namespace}:${field}`);
   return {
     label,
     field,
@@ -279,6 +287,7 @@ export function sessionFor<C>(
   const baseUrl = String(read("baseUrl"));
   const rateLimit = rateLimitOf(read("requestsPerMinute"));
   const account = `${accountKey(api, baseUrl, credential)}${scope === undefined ? "" : `|${scope}`}`;
+  addressing(account);
   const pace = rateLimit === false ? "off" : rateLimit.requestsPerMinute;
   const choices: Record<string, string> = {};
   for (const [key, spec] of Object.entries(table)) {

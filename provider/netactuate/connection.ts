@@ -3,14 +3,7 @@
  * the resource's `connection`, then stack config, then the environment.
  */
 import * as sdk from "../../sdk/netactuate";
-import {
-  apiSettings,
-  configKeysOf,
-  connectionSetting,
-  type Session,
-  type SettingSpec,
-  sessionFor,
-} from "../kit";
+import { apiSettings, connectionSetting, type Session, type SettingSpec, sessionFor } from "../kit";
 
 /** Every setting of the NetActuate resources, read by the kit's one reader (see provider/kit/settings). */
 export const NETACTUATE_SETTINGS = {
@@ -34,9 +27,6 @@ export const NETACTUATE_SETTINGS = {
     default: sdk.NETACTUATE_DEFAULT_BODY_ENCODING,
   }),
 } as const satisfies Record<string, SettingSpec>;
-
-/** Stack config keys the providers record. */
-export const CONFIG_KEYS = configKeysOf(NETACTUATE_SETTINGS);
 
 /** A NetActuate client for one call, and the key of its account (for coalesced reads and baselines). */
 export type NetActuateSession = Session<sdk.NetActuateClient>;

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { NotFoundError } from "../../sdk/core";
 import { apiLookup } from "../kit";
-import { CONFIG_KEYS, sessionOf } from "./connection";
+import { sessionOf } from "./connection";
 import type { ConnectionArgs } from "./keyRegistry";
 import { holder, LISTS, VALUES } from "./remote";
 import { CONNECTION } from "./schemas";
@@ -31,7 +31,7 @@ export interface SecretValueInfo {
   value: pulumi.Output<string>;
 }
 
-const lookup = apiLookup(CONFIG_KEYS, CONNECTION.schema);
+const lookup = apiLookup(CONNECTION.schema);
 
 /** Every secret list of the account. */
 export async function getSecretLists(

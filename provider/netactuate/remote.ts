@@ -5,7 +5,7 @@
  */
 import { BadRequestError, isOutcomeUnknown, SecretstackError } from "../../sdk/core";
 import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/netactuate";
-import { createBaselines, readById, readCoalescer } from "../kit";
+import { createBaselines, readById } from "../kit";
 import type { NetActuateSession as Session } from "./connection";
 
 /** One kind of object in the account, and its identity, which is unique across the account. */
@@ -49,15 +49,6 @@ export function byId<T extends { id: number }>(
   alone: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
   return readById(`${session.account}|${kind.name}`, () => kind.all(session), id, alone);
-}
-
-/** Runs a write to the account; no later read of this process is then served from data fetched before it. */
-export async function writing<T>(session: Session, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } finally {
-    for (const kind of [VALUES, LISTS]) readCoalescer.invalidate(`${session.account}|${kind.name}`);
-  }
 }
 
 /** The object of `kind` holding `identity` now (read fresh, never from a snapshot), if any. */
@@ -117,29 +108,27 @@ interface Write<T> {
  * effect is a success, and otherwise the error stands, explained. `lost` names what a create made, to say what
  * to do when the lookup request fails too; without it, a failed lookup leaves the original error.
  */
-export async function settle<T>(session: Session, write: Write<T>, lost?: string): Promise<T> {
-  return writing(session, async () => {
+export async function settle<T>(write: Write<T>, lost?: string): Promise<T> {
+  try {
+    return await write.send();
+  } catch (error) {
+    if (!isOutcomeUnknown(error)) throw await write.explain(error);
+    let found: T | undefined;
     try {
-      return await write.send();
-    } catch (error) {
-      if (!isOutcomeUnknown(error)) throw await write.explain(error);
-      let found: T | undefined;
-      try {
-        found = await write.look();
-      } catch (lookError) {
-        // Our own verdict (the key is someone else's) stands; a failed lookup request leaves the outcome open.
-        if (!(lookError instanceof SecretstackError)) throw lookError;
-        if (lost === undefined) throw await write.explain(error);
-        const reason = error instanceof Error ? error.message : "unknown failure";
-        throw new Error(
-          `${reason}; the create may have taken effect but ${lost} could not be looked up: if the next run ` +
-            "reports that it already exists, adopt it with the import resource option",
-        );
-      }
-      if (found === undefined) throw await write.explain(error);
-      return found;
+      found = await write.look();
+    } catch (lookError) {
+      // Our own verdict (the key is someone else's) stands; a failed lookup request leaves the outcome open.
+      if (!(lookError instanceof SecretstackError)) throw lookError;
+      if (lost === undefined) throw await write.explain(error);
+      const reason = error instanceof Error ? error.message : "unknown failure";
+      throw new Error(
+        `${reason}; the create may have taken effect but ${lost} could not be looked up: if the next run ` +
+          "reports that it already exists, adopt it with the import resource option",
+      );
     }
-  });
+    if (found === undefined) throw await write.explain(error);
+    return found;
+  }
 }
 
 /** Parses an id NetActuate assigned (a resource id or `listId`), written as a string. */

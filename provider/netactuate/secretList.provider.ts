@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { defineResource } from "../kit";
-import { CONFIG_KEYS, sessionOf } from "./connection";
+import { sessionOf } from "./connection";
 import * as remote from "./remote";
 import {
   type Connection,
@@ -18,8 +18,6 @@ import {
 
 const provider = defineResource<SecretListInputs, SecretListOutputs>({
   type: "netactuate:SecretList",
-  secrets: ["connection"],
-  configKeys: CONFIG_KEYS,
   inputs: secretListInputsSchema,
   outputs: secretListOutputsSchema,
   // A list is never replaced: a new name renames it in place (its values and their ids stay), and a new
@@ -37,7 +35,6 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
     const existing = await remote.holder(session, remote.LISTS, name);
     if (existing !== undefined) throw remote.taken(remote.LISTS, name, existing);
     const created = await remote.settle(
-      session,
       {
         send: () => session.client.lists.create({ name }),
         look: () => remote.holder(session, remote.LISTS, name),
@@ -64,7 +61,7 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
     if (stored.name !== next.name) {
       const listId = remote.numericId(id);
       const session = sessionOf(connection);
-      await remote.settle(session, {
+      await remote.settle({
         send: () => session.client.lists.rename(listId, { name: next.name }),
         look: async () => {
           const now = await session.client.lists.retrieve(listId);
@@ -78,8 +75,7 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
 
   /** Deletes the list and every value in it. */
   async delete(id, stored) {
-    const session = sessionOf(stored.connection);
-    await remote.writing(session, () => session.client.lists.delete(remote.numericId(id)));
+    await sessionOf(stored.connection).client.lists.delete(remote.numericId(id));
   },
 }) satisfies pulumi.dynamic.ResourceProvider;
 

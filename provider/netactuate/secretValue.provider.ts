@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretValue } from "../../sdk/netactuate";
 import { defineResource, valueToSend } from "../kit";
-import { CONFIG_KEYS, type NetActuateSession, sessionOf } from "./connection";
+import { type NetActuateSession, sessionOf } from "./connection";
 import * as remote from "./remote";
 import {
   type Connection,
@@ -35,8 +35,6 @@ async function explain(error: unknown, session: NetActuateSession, key: string, 
 
 const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
   type: "netactuate:SecretValue",
-  secrets: ["value", "connection"],
-  configKeys: CONFIG_KEYS,
   inputs: secretValueInputsSchema,
   outputs: secretValueOutputsSchema,
   outputOnly: ["reference"],
@@ -65,7 +63,6 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
     const created =
       existing ??
       (await remote.settle(
-        session,
         {
           send: () => session.client.values.create(list, { key, value }),
           look: async () => {
@@ -104,7 +101,7 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
     const session = sessionOf(connection);
     const [listId, valueId] = [remote.numericId(stored.listId, "listId"), remote.numericId(id)];
     const desired = { key: next.key, value: valueToSend(next) };
-    const updated = await remote.settle(session, {
+    const updated = await remote.settle({
       send: () => session.client.values.update(listId, valueId, desired),
       look: async () => {
         const now = await session.client.values.retrieve(listId, valueId);
@@ -117,10 +114,8 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
 
   /** Deletes the value (a value whose whole list is gone is already deleted). */
   async delete(id, stored) {
-    const session = sessionOf(stored.connection);
-    await remote.writing(session, () =>
-      session.client.values.delete(remote.numericId(stored.listId, "listId"), remote.numericId(id)),
-    );
+    const { values } = sessionOf(stored.connection).client;
+    await values.delete(remote.numericId(stored.listId, "listId"), remote.numericId(id));
   },
 }) satisfies pulumi.dynamic.ResourceProvider;
 

@@ -4,7 +4,7 @@
  * schemas and change rules the schema and the detailed diff are made from), and the arguments it always keeps
  * secret (the list its resource class registers as secret too).
  */
-import { definitionOf, type KitProvider, type Props, type ResourceDefinition } from "../kit/resource";
+import { type Defined, definitionOf, type KitProvider, type Props } from "../kit/resource";
 import type { SettingSpec } from "../kit/settings";
 import { NETACTUATE_SETTINGS } from "../netactuate/connection";
 import secretListProvider from "../netactuate/secretList.provider";
@@ -38,7 +38,7 @@ export interface PluginResource {
   /** The kit's provider object, as the dynamic resource runs it. */
   provider: KitProvider<Props>;
   /** What the provider object was made from. */
-  definition: ResourceDefinition<Props, Props>;
+  definition: Defined<Props, Props>;
   /** Arguments always secret in state and outputs, as the resource class registers them. */
   secrets: readonly string[];
 }

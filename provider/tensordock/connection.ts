@@ -9,7 +9,7 @@ import {
   TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
   TensorDockClient,
 } from "../../sdk/tensordock";
-import { apiSettings, configKeysOf, connectionArgument, type Session, sessionFor } from "../kit";
+import { apiSettings, connectionArgument, type Session, sessionFor } from "../kit";
 
 /** Where one resource's requests go, overriding stack config and environment. Stored in state as a secret. */
 export interface TensorDockConnectionArgs {
@@ -36,9 +36,6 @@ export const TENSORDOCK_SETTINGS = apiSettings({
   // The vendor's published limit per organization.
   requestsPerMinute: TENSORDOCK_DEFAULT_REQUESTS_PER_MINUTE,
 });
-
-/** The stack config keys every TensorDock provider records in `configure`. */
-export const CONFIG_KEYS = configKeysOf(TENSORDOCK_SETTINGS);
 
 /** The `connection` argument: overrides for one resource or lookup (see provider/kit/connection). */
 export const CONNECTION = connectionArgument(TENSORDOCK_SETTINGS, {

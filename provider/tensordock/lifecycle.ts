@@ -1,7 +1,7 @@
 /**
  * What both TensorDock resources share: their name and connection arguments, who they are in messages, and
  * the remote half — a create that never leaves a duplicate behind when its outcome is unknown, an existence
- * read served by one shared list, and a delete that drops the account's snapshot.
+ * read served by one shared list, and a delete.
  *
  * Unknown outcomes. A POST that timed out, lost its connection after sending, or got a 5xx may have created
  * the secret. Before the POST we hold a baseline: the ids of a list whose answer arrived before the POST was
@@ -21,12 +21,11 @@ import {
   oneAtATime,
   orUnknown,
   readById,
-  readCoalescer,
   ResourceError,
   SCHEMA_VERSION_DESCRIPTION,
   type Session,
 } from "../kit";
-import { CONFIG_KEYS, CONNECTION, type Connection, sessionOf } from "./connection";
+import { CONNECTION, type Connection, sessionOf } from "./connection";
 
 /** Waits before each list after an unknown outcome: now, then 2 s later (the server may still be committing). */
 const RECOVERY_DELAYS_MS = [0, 2_000];
@@ -62,17 +61,15 @@ export function secretOutputs<S extends z.ZodRawShape>(shape: S) {
 export function secretResource(resource: "SshKey" | "GenericSecret") {
   return {
     type: `tensordock:${resource}`,
-    secrets: resource === "SshKey" ? ["connection"] : ["value", "connection"],
-    configKeys: CONFIG_KEYS,
     /** `"deploy-key"`, or `id <id>` when the name is not known yet (an import). */
     subject: (state: { name?: unknown }, id?: string) =>
       typeof state.name === "string" ? JSON.stringify(state.name) : `id ${id}`,
     /** Names may be unique in the real API: with the same (or a still unknown) name, the old secret goes first. */
     deleteBeforeReplace: (stored: { name?: string }, next: { name: string }) =>
       isUnknown(next.name) || next.name === stored.name,
-    /** One DELETE; the account's snapshot is dropped after it. */
+    /** One DELETE (the kit drops the account's snapshot after it). */
     async delete(id: string, stored: { connection?: Connection | undefined }): Promise<void> {
-      await remove(sessionOf(stored.connection), id);
+      await sessionOf(stored.connection).client.delete(id);
     },
   };
 }
@@ -96,14 +93,6 @@ function unclaimed(list: TensorDockSecret[], input: CreateSecretInput, account: 
   );
 }
 
-async function remove({ client, account }: Session<TensorDockClient>, id: string): Promise<void> {
-  try {
-    await client.delete(id);
-  } finally {
-    readCoalescer.invalidate(account);
-  }
-}
-
 /**
  * Creates a secret and returns its id, or adopts the one an unknown-outcome POST created, or one that existed
  * before and that `same` proves to be this one; never sends the POST twice. A secret of another type in
@@ -122,7 +111,7 @@ export async function createSecret(
   );
   if (secret.type === undefined || secret.type === input.type) return secret.id;
   // A failed create leaves nothing behind, or says exactly what it could not remove.
-  const note = await remove(session, secret.id).then(
+  const note = await session.client.delete(secret.id).then(
     () => "the secret it created was deleted again",
     (error: unknown) =>
       error instanceof NotFoundError
@@ -172,8 +161,6 @@ async function createOrAdopt(
     const found = await recover(client, account, input, baseline, same, error);
     if (found === undefined) throw new ResourceError("nothing was created (listed again to check)", error);
     return claim(account, found);
-  } finally {
-    readCoalescer.invalidate(account);
   }
 }
 

@@ -1,9 +1,9 @@
 /** Lookups: read what exists in TensorDock without managing it. */
 import type * as pulumi from "@pulumi/pulumi";
 import { apiLookup } from "../kit";
-import { CONFIG_KEYS, CONNECTION, sessionOf, type TensorDockConnectionArgs } from "./connection";
+import { CONNECTION, sessionOf, type TensorDockConnectionArgs } from "./connection";
 
-const lookup = apiLookup(CONFIG_KEYS, CONNECTION.schema);
+const lookup = apiLookup(CONNECTION.schema);
 
 /** Arguments of {@link getSecrets}. */
 export interface GetSecretsArgs {

@@ -3,15 +3,7 @@
  * Nothing here is captured by the provider object, so no credential reaches the serialized provider.
  */
 import { WalletCrewClient } from "../../sdk/walletcrew";
-import {
-  apiSettings,
-  configKeysOf,
-  connectionSetting,
-  readSetting,
-  type Session,
-  sessionFor,
-  UNKNOWN,
-} from "../kit";
+import { apiSettings, connectionSetting, readSetting, type Session, sessionFor, UNKNOWN } from "../kit";
 import type { Connection } from "./schema";
 
 /** Every setting of The Wallet Crew resources, read by the kit's one reader (see provider/kit/settings). */
@@ -24,9 +16,6 @@ export const WALLETCREW_SETTINGS = {
   }),
   tenantId: connectionSetting("walletcrew", "tenantId", "tenant id", { kind: "text" }),
 } as const;
-
-/** Stack config keys the provider records in `configure`. */
-export const CONFIG_KEYS = configKeysOf(WALLETCREW_SETTINGS);
 
 /**
  * The client of one tenant, and the key of that tenant as seen through one API key (the API, host, a hash of

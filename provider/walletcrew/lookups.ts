@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiLookup, step } from "../kit";
-import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
+import { resolveTenant, sessionOf } from "./connection";
 import { CONNECTION } from "./schema";
 import type { TenantSecretConnection } from "./tenantSecret";
 
@@ -21,7 +21,7 @@ export interface GetSecretKeysArgs {
   connection?: LookupConnection;
 }
 
-const lookup = apiLookup(CONFIG_KEYS, CONNECTION.schema);
+const lookup = apiLookup(CONNECTION.schema);
 
 /** The keys of every secret in a tenant (expired and not-yet-valid ones included), never values. */
 export async function getSecretKeys(args: GetSecretKeysArgs = {}): Promise<string[]> {

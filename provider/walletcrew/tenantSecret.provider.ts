@@ -14,7 +14,7 @@ import {
 } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
 import { type CheckFailure, defineResource, oneAtATime, readCoalescer, UNKNOWN } from "../kit";
-import { CONFIG_KEYS, resolveTenant, sessionOf } from "./connection";
+import { resolveTenant, sessionOf } from "./connection";
 import {
   type Connection,
   idOf,
@@ -59,14 +59,9 @@ function putBody(args: Inputs): PutSecret {
   return body;
 }
 
-/** One PUT (an upsert) of the value and validity; the tenant's snapshot is dropped after it. */
+/** One PUT (an upsert) of the value and validity. */
 async function put(args: Inputs): Promise<Omit<Outputs, "schemaVersion">> {
-  const { client, account } = sessionOf(args.tenantId, args.connection);
-  try {
-    await client.put(args.key, putBody(args));
-  } finally {
-    readCoalescer.invalidate(account);
-  }
+  await sessionOf(args.tenantId, args.connection).client.put(args.key, putBody(args));
   return written(args);
 }
 
@@ -137,8 +132,6 @@ const sameTime = (a: unknown, b: unknown) => sameInstant(a as string | undefined
 
 const provider = defineResource<Inputs, Outputs>({
   type: "walletcrew:TenantSecret",
-  secrets: ["value", "connection"],
-  configKeys: CONFIG_KEYS,
   inputs: inputsSchema,
   outputs: outputsSchema,
   outputOnly: ["expired"],
@@ -223,12 +216,7 @@ const provider = defineResource<Inputs, Outputs>({
   update: (_id, _stored, next) => put(next),
 
   async delete(_id, stored) {
-    const { client, account } = sessionOf(stored.tenantId, stored.connection);
-    try {
-      await client.delete(stored.key);
-    } finally {
-      readCoalescer.invalidate(account);
-    }
+    await sessionOf(stored.tenantId, stored.connection).client.delete(stored.key);
   },
 }) satisfies pulumi.dynamic.ResourceProvider;
 

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   accountKey,
+  addressing,
+  asWrite,
   CoalescingDisabledError,
   coalescingFromEnv,
+  readCoalescer,
   ReadCoalescer,
 } from "../../provider/kit/coalesce";
 
@@ -62,6 +65,52 @@ describe("ReadCoalescer", () => {
     coalescer.invalidate("a");
     expect(await coalescer.get("a", fetch)).toBe(2);
     expect(await coalescer.get("b", fetch)).toBe(3);
+  });
+
+  it("drops the snapshots under an account's key with it, and no other account's", async () => {
+    const coalescer = new ReadCoalescer({ windowMs: 0, ttlMs: 60_000, now: () => 0 });
+    let calls = 0;
+    const fetch = async () => ++calls;
+    for (const key of ["a|lists", "a|values", "ab|lists"]) await coalescer.get(key, fetch);
+    coalescer.invalidate("a");
+    expect(await coalescer.get("a|lists", fetch)).toBe(4);
+    expect(await coalescer.get("a|values", fetch)).toBe(5);
+    expect(await coalescer.get("ab|lists", fetch)).toBe(3);
+  });
+
+  it("never serves, after a write, a list that was in flight when the write was made", async () => {
+    const coalescer = new ReadCoalescer({ windowMs: 0, ttlMs: 60_000, now: () => 0 });
+    const gate = deferred<string>();
+    const stale = coalescer.get("a|lists", () => gate.promise);
+    coalescer.invalidate("a");
+    gate.resolve("before the write");
+    expect(await stale).toBe("before the write");
+    expect(await coalescer.get("a|lists", async () => "after the write")).toBe("after the write");
+  });
+
+  it("drops, after a create, update or delete, the snapshots of every account it addressed", async () => {
+    let calls = 0;
+    const fetch = async () => ++calls;
+    for (const key of ["write-test-a", "write-test-b|lists", "write-test-c"])
+      await readCoalescer.get(key, fetch);
+    const result = await asWrite(async () => {
+      addressing("write-test-a");
+      await Promise.resolve();
+      addressing("write-test-b");
+      return "written";
+    });
+    expect(result).toBe("written");
+    expect(await readCoalescer.get("write-test-a", fetch)).toBe(4);
+    expect(await readCoalescer.get("write-test-b|lists", fetch)).toBe(5);
+    expect(await readCoalescer.get("write-test-c", fetch)).toBe(3);
+    // A failed write drops them too: it may have taken effect.
+    await expect(
+      asWrite(async () => {
+        addressing("write-test-c");
+        throw new Error("lost answer");
+      }),
+    ).rejects.toThrow("lost answer");
+    expect(await readCoalescer.get("write-test-c", fetch)).toBe(6);
   });
 
   it("does not cache a failed list, so the next read tries again", async () => {

@@ -4,10 +4,15 @@
  * alone; set, the sdk's rate limit carries it. Its URL may hold Redis's password: no message repeats it.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { rateLimitOf, recordConfig, SettingError, SHARED_SETTINGS } from "../../provider/kit";
-import { CONFIG_KEYS as NETACTUATE_CONFIG_KEYS } from "../../provider/netactuate/connection";
-import { CONFIG_KEYS as TENSORDOCK_CONFIG_KEYS } from "../../provider/tensordock/connection";
-import { CONFIG_KEYS as WALLETCREW_CONFIG_KEYS } from "../../provider/walletcrew/connection";
+import { rateLimitOf, recordConfig, recordedConfig, SettingError, SHARED_SETTINGS } from "../../provider/kit";
+import { NETACTUATE_SETTINGS } from "../../provider/netactuate/connection";
+import secretList from "../../provider/netactuate/secretList.provider";
+import secretValue from "../../provider/netactuate/secretValue.provider";
+import { TENSORDOCK_SETTINGS } from "../../provider/tensordock/connection";
+import genericSecret from "../../provider/tensordock/genericSecret.provider";
+import sshKey from "../../provider/tensordock/sshKey.provider";
+import { WALLETCREW_SETTINGS } from "../../provider/walletcrew/connection";
+import tenantSecret from "../../provider/walletcrew/tenantSecret.provider";
 
 const ENV = SHARED_SETTINGS.rateLimitRedisUrl.envVar;
 const KEY = SHARED_SETTINGS.rateLimitRedisUrl.configKey;
@@ -31,11 +36,20 @@ describe("the shared rate limit setting", () => {
   });
 
   it.each([
-    ["TensorDock", TENSORDOCK_CONFIG_KEYS],
-    ["The Wallet Crew", WALLETCREW_CONFIG_KEYS],
-    ["NetActuate", NETACTUATE_CONFIG_KEYS],
-  ])("is recorded by the configure of every %s resource", (_api, keys) => {
-    expect(keys).toContain(KEY);
+    ["tensordock:SshKey", sshKey],
+    ["tensordock:GenericSecret", genericSecret],
+    ["walletcrew:TenantSecret", tenantSecret],
+    ["netactuate:SecretList", secretList],
+    ["netactuate:SecretValue", secretValue],
+  ])("is recorded, with every API's settings, by the configure of %s", async (_type, provider) => {
+    const tables = [TENSORDOCK_SETTINGS, WALLETCREW_SETTINGS, NETACTUATE_SETTINGS];
+    const keys = [KEY, ...tables.flatMap((t) => Object.values(t).map((s) => s.configKey))];
+    const values = Object.fromEntries(keys.map((k, i) => [k, `value-${i}`]));
+    await provider.configure({ config: { get: (key) => values[key] } });
+    for (const key of keys) expect(recordedConfig(key), key).toBe(values[key]);
+    // A key absent from a later configure is forgotten.
+    await provider.configure({ config: { get: () => undefined } });
+    for (const key of keys) expect(recordedConfig(key), key).toBeUndefined();
   });
 
   it("leaves the rate limit unshared when unset", () => {

@@ -1,9 +1,9 @@
 /**
- * The kit's one rule for stored state, for all five resources: state written by a newer release (a higher
- * schema version) is never acted on, whatever the call, and says what to do.
+ * Rules the kit applies to all five resources: state written by a newer release (a higher schema version) is
+ * never acted on, whatever the call, and says what to do; the credentials and the value are always secret.
  */
 import { describe, expect, it } from "vitest";
-import { type KitProvider, SCHEMA_VERSION } from "../../provider/kit";
+import { definitionOf, type KitProvider, SCHEMA_VERSION } from "../../provider/kit";
 import secretList from "../../provider/netactuate/secretList.provider";
 import secretValue from "../../provider/netactuate/secretValue.provider";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
@@ -12,15 +12,29 @@ import tenantSecret from "../../provider/walletcrew/tenantSecret.provider";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGf4HkKk7r7uAqCq0J0C0m7cJ1cX3mZ3b2oQm9yH2vJx";
 
-const CASES: Array<[string, KitProvider<Record<string, unknown>>, Record<string, unknown>]> = [
-  ["tensordock:SshKey", sshKey, { name: "k", publicKey: KEY }],
-  ["tensordock:GenericSecret", genericSecret, { name: "s", value: "v", secretType: "GENERIC" }],
-  ["walletcrew:TenantSecret", tenantSecret, { key: "K", value: "v", tenantId: "demo", adopt: false }],
-  ["netactuate:SecretList", secretList, { name: "l" }],
-  ["netactuate:SecretValue", secretValue, { listId: "1", key: "K", value: "v" }],
+const CASES: Array<[string, KitProvider<Record<string, unknown>>, Record<string, unknown>, string[]]> = [
+  ["tensordock:SshKey", sshKey, { name: "k", publicKey: KEY }, ["connection"]],
+  [
+    "tensordock:GenericSecret",
+    genericSecret,
+    { name: "s", value: "v", secretType: "GENERIC" },
+    ["value", "connection"],
+  ],
+  [
+    "walletcrew:TenantSecret",
+    tenantSecret,
+    { key: "K", value: "v", tenantId: "demo" },
+    ["value", "connection"],
+  ],
+  ["netactuate:SecretList", secretList, { name: "l" }, ["connection"]],
+  ["netactuate:SecretValue", secretValue, { listId: "1", key: "K", value: "v" }, ["value", "connection"]],
 ];
 
-describe.each(CASES)("%s", (type, provider, inputs) => {
+describe.each(CASES)("%s", (type, provider, inputs, secrets) => {
+  it("keeps its credentials and its value secret", () => {
+    expect(definitionOf(provider)?.secrets).toEqual(secrets);
+  });
+
   const newer = { ...inputs, schemaVersion: SCHEMA_VERSION + 1 };
   const refusal = new RegExp(
     `the state of ${type} .* was written by a newer pulumi-secretstack \\(schema ${SCHEMA_VERSION + 1}\\); upgrade the package`,
