@@ -1,7 +1,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeploymentError, type ProviderHost, readState, type Summary } from "../../harness/engine";
+import { type ProviderHost, readState } from "../../harness/engine";
 import { TrivialStack, urnOf } from "./fixture";
+import { deploymentFailure } from "../support/failures";
 
 const stacks: TrivialStack[] = [];
 function newStack(): TrivialStack {
@@ -12,15 +13,6 @@ function newStack(): TrivialStack {
 afterEach(() => {
   for (const stack of stacks.splice(0)) stack.remove();
 });
-
-async function failure(run: Promise<Summary>): Promise<DeploymentError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentError);
-  return error as DeploymentError;
-}
 
 describe("secrets in the engine's state", () => {
   it("keeps a secret input encrypted in the state file while its value round-trips to the provider", async () => {
@@ -63,7 +55,7 @@ describe("secrets in the engine's state", () => {
 describe("failures", () => {
   it("fails the run naming the property when check rejects an input, and still deploys the rest", async () => {
     const stack = newStack();
-    const error = await failure(stack.run("up", { TRIVIAL_ITEM_NAME: "bad name" }));
+    const error = await deploymentFailure(stack.run("up", { TRIVIAL_ITEM_NAME: "bad name" }));
     expect(error.message).toContain(
       "create trivial:Record item: check failed: name: must be a string without spaces",
     );
@@ -74,7 +66,7 @@ describe("failures", () => {
 
   it("leaves no state entry for a failed create and reports the provider's message", async () => {
     const stack = newStack();
-    const error = await failure(stack.run("up", { TRIVIAL_FAIL_CREATE: "extra" }));
+    const error = await deploymentFailure(stack.run("up", { TRIVIAL_FAIL_CREATE: "extra" }));
     expect(error.summary.failures).toEqual(["create trivial:Record extra: create refused for extra"]);
     expect(error.summary.operations).toContainEqual({
       urn: urnOf("extra"),
@@ -88,7 +80,7 @@ describe("failures", () => {
   it("reports a program exception and deletes nothing the program did not reach", async () => {
     const stack = newStack();
     await stack.run("up");
-    const error = await failure(stack.run("up", { TRIVIAL_THROW: "1" }));
+    const error = await deploymentFailure(stack.run("up", { TRIVIAL_THROW: "1" }));
     expect(error.message).toContain("program: the fixture program failed on purpose");
     expect(error.summary.deleted).toBe(0);
     expect((await readState(stack.stateFile)).resources).toHaveLength(3);
@@ -97,7 +89,7 @@ describe("failures", () => {
 
   it("fails every operation with a clear message when the provider host dies", async () => {
     const stack = newStack();
-    const error = await failure(stack.run("up", {}, { onHost: (h) => h.kill("SIGKILL") }));
+    const error = await deploymentFailure(stack.run("up", {}, { onHost: (h) => h.kill("SIGKILL") }));
     expect(error.message).toMatch(/the provider host exited \(signal SIGKILL\)/);
     expect(error.summary.created).toBe(0);
     expect((await readState(stack.stateFile)).resources).toEqual([]);
@@ -159,7 +151,7 @@ describe("the import option", () => {
   it("refuses to adopt an object whose inputs differ, changing nothing", async () => {
     const stack = newStack();
     seeded(stack, "something else");
-    const error = await failure(stack.run("up", { TRIVIAL_IMPORT_EXTRA: "note-42" }));
+    const error = await deploymentFailure(stack.run("up", { TRIVIAL_IMPORT_EXTRA: "note-42" }));
     expect(error.message).toContain(
       "import trivial:Record extra: inputs to import do not match the existing resource",
     );

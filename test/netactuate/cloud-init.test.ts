@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeploymentError, destroy, preview, type Summary, up } from "../../harness/engine";
+import { destroy, preview, up } from "../../harness/engine";
 import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import { canary, findLeak, readTree } from "./helpers";
+import { deploymentFailure } from "../support/failures";
 
 const EXAMPLE = path.resolve(__dirname, "..", "..", "examples", "netactuate-cloud-init");
 const FIXTURE = path.resolve(__dirname, "..", "fixtures", "netactuate");
@@ -28,15 +29,6 @@ afterAll(async () => {
 });
 
 const env = () => ({ NETACTUATE_API_KEY: sandbox.apiKey, NETACTUATE_BASE_URL: sandbox.baseUrl });
-
-async function failure(run: Promise<Summary>): Promise<DeploymentError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentError);
-  return error as DeploymentError;
-}
 
 describe("examples/netactuate-cloud-init", () => {
   const dbPassword = canary("DbPassword");
@@ -102,7 +94,7 @@ describe("netactuate.cloudInit in a program", () => {
 
   it("fails at preview for a reference no given SecretValue declares, sending nothing", async () => {
     const before = sandbox.stats().total;
-    const error = await failure(
+    const error = await deploymentFailure(
       run(preview, "A=${{secret.DB_PASSWORD}}\nB=${{secret.NOT_DECLARED}}", "undeclared"),
     );
     expect(error.message).toContain(
@@ -113,7 +105,7 @@ describe("netactuate.cloudInit in a program", () => {
   });
 
   it("fails at preview for a malformed reference", async () => {
-    const error = await failure(run(preview, "A=${{ secret.DB_PASSWORD }}", "malformed"));
+    const error = await deploymentFailure(run(preview, "A=${{ secret.DB_PASSWORD }}", "malformed"));
     expect(error.message).toContain("is not a valid secret reference");
   });
 

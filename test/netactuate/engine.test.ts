@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  DeploymentError,
   destroy,
   type EngineOptions,
   preview,
@@ -16,6 +15,7 @@ import {
 import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { canary, findLeak, readTree } from "./helpers";
+import { deploymentFailure } from "../support/failures";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "netactuate");
 const COMMANDS = { up, preview, refresh, destroy } as const;
@@ -92,15 +92,6 @@ class Stack {
     await this.sandbox?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-async function failure(run: Promise<Summary>): Promise<DeploymentError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentError);
-  return error as DeploymentError;
 }
 
 // One stack through its whole life, in order: each test starts from what the previous one left.
@@ -252,9 +243,9 @@ describe("NetActuate rules and recoveries through the engine", () => {
         { resource: "token-b", list: "second", key: "API_TOKEN", value: "b" },
       ],
     };
-    const planned = await failure(stack.run("preview", duplicate));
+    const planned = await deploymentFailure(stack.run("preview", duplicate));
     expect(planned.message).toMatch(/"token-a" and "token-b" declare the same key "API_TOKEN"/);
-    const applied = await failure(stack.run("up", duplicate));
+    const applied = await deploymentFailure(stack.run("up", duplicate));
     expect(applied.message).toMatch(/"token-a" and "token-b" declare the same key "API_TOKEN"/);
     expect(applied.summary.rpc.Create).toBe(0);
     expect(stack.sandbox.lists()).toEqual([]);
@@ -266,7 +257,7 @@ describe("NetActuate rules and recoveries through the engine", () => {
     const outside = await stack.client().lists.create({ name: "made-elsewhere" });
     const [theirs, ours] = [canary("Theirs"), canary("Ours")];
     const existing = await stack.client().values.create(outside.id, { key: "LEGACY", value: theirs });
-    const error = await failure(
+    const error = await deploymentFailure(
       stack.run("up", {
         lists: [{ resource: "list", name: "managed" }],
         values: [{ resource: "legacy", list: "list", key: "LEGACY", value: ours }],

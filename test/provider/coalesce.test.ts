@@ -8,14 +8,7 @@ import {
   readCoalescer,
   ReadCoalescer,
 } from "../../provider/kit/coalesce";
-
-/** What `promise` rejected with; a resolution is a failure of the test. */
-function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => new Error("resolved, but a rejection was expected"),
-    (error: unknown) => error as Error,
-  );
-}
+import { rejection } from "../support/failures";
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -168,7 +161,7 @@ describe("a read waiting for a shared list", () => {
       calls += 1;
       return new Promise<string[]>(() => undefined);
     };
-    const reads = Array.from({ length: 3 }, () => failure(coalescer.get("a", hung)));
+    const reads = Array.from({ length: 3 }, () => rejection(coalescer.get("a", hung)));
     await vi.advanceTimersByTimeAsync(299_999);
     expect(calls).toBe(1);
     await vi.advanceTimersByTimeAsync(1);

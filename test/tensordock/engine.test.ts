@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  DeploymentError,
   destroy,
   type EngineOptions,
   readState,
@@ -15,6 +14,7 @@ import {
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { canary, findLeak, publicKeyLine, readTree } from "./helpers";
+import { deploymentFailure } from "../support/failures";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "tensordock");
 const COMMANDS = { up, refresh, destroy } as const;
@@ -76,15 +76,6 @@ class Stack {
     await this.sandbox?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-async function failure(run: Promise<Summary>): Promise<DeploymentError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentError);
-  return error as DeploymentError;
 }
 
 // One stack through its whole life, in order: each test starts from what the previous one left.
@@ -249,7 +240,7 @@ describe("the TensorDock resources through the engine", () => {
 
   it("fails at check naming the property for a bad key, an empty name and an unknown type, sending nothing", async () => {
     const stack = await newStack();
-    const error = await failure(
+    const error = await deploymentFailure(
       stack.run("up", {
         keys: [{ resource: "bad-key", name: "k", publicKey: "ssh-ed25519 not-a-key" }],
         secrets: [
@@ -269,7 +260,7 @@ describe("the TensorDock resources through the engine", () => {
   it("reports a rejected token by where to set it, never the token itself", async () => {
     const stack = await newStack();
     const wrong = canary("WrongToken");
-    const error = await failure(
+    const error = await deploymentFailure(
       stack.run(
         "up",
         { secrets: [{ resource: "s", name: "n", value: "v" }] },
@@ -306,7 +297,9 @@ describe("the TensorDock resources through the engine", () => {
       value: "declared-value",
       secretType: "SECRET" as const,
     };
-    const strict = await failure(stack.run("up", { secrets: [{ ...declared, import: existing.id }] }));
+    const strict = await deploymentFailure(
+      stack.run("up", { secrets: [{ ...declared, import: existing.id }] }),
+    );
     expect(strict.message).toContain("inputs to import do not match the existing resource");
     const imported = await stack.run("up", {
       secrets: [{ ...declared, import: existing.id, ignoreValue: true }],

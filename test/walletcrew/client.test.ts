@@ -11,6 +11,7 @@ import {
 import { describeProblem, WalletCrewClient } from "../../sdk/walletcrew";
 import { recordFigure } from "../support/report";
 import { findLeak } from "../support/leaks";
+import { rejection } from "../support/failures";
 
 const KEY = "canary-apikey-demo-5b1e";
 const READ_ONLY = "canary-apikey-readonly-77c2";
@@ -42,15 +43,6 @@ function client(over: { [K in keyof Options]?: Options[K] | undefined } = {}) {
 function errorText(error: unknown): string {
   const e = error as Error;
   return [e.message, e.stack, JSON.stringify(e), inspect(e)].join("\n");
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
 }
 
 const tenants = [
@@ -144,7 +136,7 @@ describe("WalletCrewClient", () => {
 
   it("names walletcrew:apiKey and WALLETCREW_API_KEY on a 401, never the key", async () => {
     const bad = "canary-rejected-key-0a9f";
-    const error = await failure(client({ apiKey: bad }).list());
+    const error = await rejection(client({ apiKey: bad }).list());
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toContain("walletcrew:apiKey");
     expect(error.message).toContain("WALLETCREW_API_KEY");
@@ -152,7 +144,7 @@ describe("WalletCrewClient", () => {
   });
 
   it("explains a 403 for a key of another tenant: keys work for one tenant only", async () => {
-    const error = await failure(client({ apiKey: EU_KEY }).list());
+    const error = await rejection(client({ apiKey: EU_KEY }).list());
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect(error.message).toContain("another tenant");
     expect(error.message).toContain("one tenant only");
@@ -161,21 +153,21 @@ describe("WalletCrewClient", () => {
   });
 
   it("explains a 403 for a missing scope", async () => {
-    const error = await failure(client({ apiKey: READ_ONLY }).put("x", { value: VALUE }));
+    const error = await rejection(client({ apiKey: READ_ONLY }).put("x", { value: VALUE }));
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect(error.message).toContain("Secret.Write");
     expect(findLeak(errorText(error), [READ_ONLY, VALUE])).toBeUndefined();
   });
 
   it("maps a 400 for a bad key to BadRequestError naming the key field", async () => {
-    const error = await failure(client().retrieve("bad/key"));
+    const error = await rejection(client().retrieve("bad/key"));
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).fields).toEqual(["key"]);
     expect(error.message).toContain("400 from The Wallet Crew GET /api/{tenantId}/secrets/{key}");
   });
 
   it("maps validation problems to field names, never to the rejected value", async () => {
-    const error = await failure(
+    const error = await rejection(
       client().put("dates", {
         value: VALUE,
         notBefore: "2031-01-01T00:00:00Z",

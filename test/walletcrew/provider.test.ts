@@ -13,6 +13,7 @@ vi.mock("../../sdk/walletcrew", async (importOriginal) => {
   return { ...sdk, WalletCrewClient: clientWith(sdk.WalletCrewClient, { sleep: async () => undefined }) };
 });
 import { findLeak } from "../support/leaks";
+import { rejection } from "../support/failures";
 
 const KEY = "canary-provider-key-demo-41aa";
 const EU_KEY = "canary-provider-key-eu-93bc";
@@ -36,15 +37,6 @@ async function checked(news: Record<string, unknown>, olds: Record<string, unkno
   const result = await provider.check(olds, news);
   if (result.failures !== undefined) throw new Error(JSON.stringify(result.failures));
   return result.inputs as Record<string, unknown>;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
 }
 
 beforeAll(async () => {
@@ -95,7 +87,7 @@ describe("TenantSecret provider", () => {
 
   it("refuses to overwrite a key it does not manage, naming key, tenant, adopt and import", async () => {
     await remote().put("foreign", { value: "theirs" });
-    const error = await failure(provider.create(await checked({ key: "foreign", value: VALUE })));
+    const error = await rejection(provider.create(await checked({ key: "foreign", value: VALUE })));
     expect(error.message).toContain("creating walletcrew:TenantSecret demo/foreign");
     expect(error.message).toContain("adopt: true");
     expect(error.message).toContain('import: "demo/foreign"');
@@ -111,7 +103,7 @@ describe("TenantSecret provider", () => {
 
   it("also refuses a key that exists but is expired (GET would answer 404)", async () => {
     await remote().put("stale", { value: "old", expiresOn: "2030-05-01T00:00:00Z" });
-    const error = await failure(provider.create(await checked({ key: "stale", value: VALUE })));
+    const error = await rejection(provider.create(await checked({ key: "stale", value: VALUE })));
     expect(error.message).toContain("already exists in tenant demo");
   });
 
@@ -119,7 +111,7 @@ describe("TenantSecret provider", () => {
     sandbox.faults.dropAfterCommit(4, { method: "PUT" });
     const deletes = () => sandbox.stats().requests["DELETE /api/:tenantId/secrets/:key"]?.["204"] ?? 0;
     const before = deletes();
-    const error = await failure(provider.create(await checked({ key: "failed-create", value: VALUE })));
+    const error = await rejection(provider.create(await checked({ key: "failed-create", value: VALUE })));
     expect(deletes()).toBe(before + 1);
     expect(error.message).toContain("creating walletcrew:TenantSecret demo/failed-create");
     expect(await remote().list()).not.toContain("failed-create");
@@ -231,7 +223,7 @@ describe("TenantSecret provider", () => {
   it("names every place to set a missing API key", async () => {
     delete process.env.WALLETCREW_API_KEY;
     const requests = sandbox.stats().total;
-    const error = await failure(provider.create(await checked({ key: "no-key", value: VALUE })));
+    const error = await rejection(provider.create(await checked({ key: "no-key", value: VALUE })));
     expect(error.message).toContain("walletcrew:apiKey");
     expect(error.message).toContain("WALLETCREW_API_KEY");
     expect(error.message).toContain("connection.apiKey");
@@ -243,7 +235,7 @@ describe("TenantSecret provider", () => {
 
   it("explains a key of another tenant with the resource context", async () => {
     const news = await checked({ key: "wrong-tenant", value: VALUE, tenantId: "demo-eu" });
-    const error = await failure(provider.create(news));
+    const error = await rejection(provider.create(news));
     expect(error.message).toMatch(
       /^creating walletcrew:TenantSecret demo-eu\/wrong-tenant: 403 from The Wallet Crew/,
     );
@@ -266,7 +258,7 @@ describe("TenantSecret provider", () => {
   });
 
   it("rejects a malformed id on read", async () => {
-    const error = await failure(provider.read("no-slash", {}));
+    const error = await rejection(provider.read("no-slash", {}));
     expect(error.message).toContain("<tenantId>/<key>");
   });
 
@@ -307,7 +299,7 @@ describe("getSecretKeys", () => {
   });
 
   it("names the tenant and what to fix on a 403, never the key", async () => {
-    const error = await failure(getSecretKeys({ tenantId: "demo-eu" }));
+    const error = await rejection(getSecretKeys({ tenantId: "demo-eu" }));
     expect(error.message).toMatch(/^walletcrew.getSecretKeys: tenant demo-eu: 403/);
     expect(findLeak(error.message, [KEY])).toBeUndefined();
   });

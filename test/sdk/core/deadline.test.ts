@@ -14,14 +14,7 @@ import {
   withDeadline,
 } from "../../../sdk/core";
 import { HINT, startServer, type TestServer, TOKEN } from "./helpers";
-
-/** What `promise` rejected with; a resolution is a failure of the test. */
-function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => new Error("resolved, but a rejection was expected"),
-    (error: unknown) => error as Error,
-  );
-}
+import { rejection } from "../../support/failures";
 
 /** A clock and a sleep on vitest's fake timers, as the limiter would use real ones. */
 const timerClock = { now: () => Date.now() };
@@ -91,7 +84,7 @@ function heldForADay(): RateLimiter {
 describe("the rate limiter's queue", () => {
   it("fails a request that waited the deadline for a slot while nothing went out, saying what held it", async () => {
     const limiter = heldForADay();
-    const outcome = failure(limiter.acquire(undefined, 300_000));
+    const outcome = rejection(limiter.acquire(undefined, 300_000));
     await vi.advanceTimersByTimeAsync(299_999);
     await vi.advanceTimersByTimeAsync(1);
     const error = await outcome;
@@ -106,7 +99,7 @@ describe("the rate limiter's queue", () => {
   it("takes a request that gave up out of the queue: the next slot goes to the one behind it", async () => {
     const limiter = new RateLimiter({ requestsPerMinute: 1 }, timerClock, timerSleep);
     expect(await limiter.acquire()).toBe(1);
-    const impatient = failure(limiter.acquire(undefined, 10_000));
+    const impatient = rejection(limiter.acquire(undefined, 10_000));
     const patient = limiter.acquire(undefined, 120_000);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(await impatient).toBeInstanceOf(SlotDeadlineError);
@@ -143,8 +136,8 @@ describe("a request of the HttpClient", () => {
       retry: { maxAttempts: 1 },
     });
     const list = { method: "GET", path: "/secrets", response: z.unknown() } as const;
-    const first = failure(client.request(list));
-    const second = failure(client.request(list));
+    const first = rejection(client.request(list));
+    const second = rejection(client.request(list));
     // Awaited without advancing the fake clock: the second request stays queued behind the first's answer.
     expect(await first).toBeInstanceOf(RateLimitError);
     expect(server.seen).toHaveLength(1);
