@@ -1,48 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  destroy,
-  type EngineOptions,
-  preview,
-  readState,
-  refresh,
-  type StackState,
-  type Summary,
-  up,
-} from "../../harness/engine";
+import type { EngineOptions, Summary } from "../../harness/engine";
 import { type NetActuateSandbox, startNetActuateSandbox } from "../../sandbox/netactuate";
 import { NetActuateClient } from "../../sdk/netactuate";
 import { canary, findLeak, readTree } from "./helpers";
+import { type EngineCommand, ProgramStack } from "../support/deploy";
+import type { Spec } from "../fixtures/netactuate";
 import { deploymentFailure } from "../support/failures";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "netactuate");
-const COMMANDS = { up, preview, refresh, destroy } as const;
-
-interface Spec {
-  lists?: { resource: string; name: string; import?: string }[];
-  values?: {
-    resource: string;
-    list?: string;
-    listId?: string;
-    key: string;
-    value: string;
-    keyFrom?: string;
-    import?: string;
-  }[];
-  cloudInit?: { template: string; values: string[]; base64?: boolean };
-}
 
 /** One stack of the fixture against one sandbox, with every line the engine, host and sandbox wrote. */
-class Stack {
-  readonly dir = mkdtempSync(path.join(tmpdir(), "na-engine-"));
-  readonly stateFile = path.join(this.dir, "state", "dev.json");
+class Stack extends ProgramStack {
   readonly dataDir = path.join(this.dir, "sandbox");
-  readonly lines: string[] = [];
-  readonly hostLines: string[] = [];
   readonly sandboxLines: string[] = [];
   sandbox!: NetActuateSandbox;
+
+  constructor() {
+    super({ programDir: PROGRAM });
+  }
 
   async start(apiKey: string): Promise<this> {
     this.sandbox = await startNetActuateSandbox({
@@ -53,19 +30,14 @@ class Stack {
     return this;
   }
 
-  run(command: keyof typeof COMMANDS, spec: Spec, extra: Partial<EngineOptions> = {}): Promise<Summary> {
-    return COMMANDS[command]({
-      programDir: PROGRAM,
-      stateFile: this.stateFile,
-      env: {
-        NA_SPEC: JSON.stringify(spec),
-        NETACTUATE_API_KEY: this.sandbox.apiKey,
-        NETACTUATE_BASE_URL: this.sandbox.baseUrl,
-      },
-      log: (line) => this.lines.push(line),
-      hostLog: (line) => this.hostLines.push(line),
-      ...extra,
-    });
+  /** Runs `command` with the fixture declaring `spec`, against the sandbox. */
+  deploy(command: EngineCommand, spec: Spec, extra: Partial<EngineOptions> = {}): Promise<Summary> {
+    const env = {
+      NA_SPEC: JSON.stringify(spec),
+      NETACTUATE_API_KEY: this.sandbox.apiKey,
+      NETACTUATE_BASE_URL: this.sandbox.baseUrl,
+    };
+    return this.run(command, { ...extra, env: { ...env, ...extra.env } });
   }
 
   client(): NetActuateClient {
@@ -84,13 +56,9 @@ class Stack {
     return out;
   }
 
-  state(): Promise<StackState> {
-    return readState(this.stateFile);
-  }
-
   async close(): Promise<void> {
     await this.sandbox?.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.remove();
   }
 }
 
@@ -119,7 +87,7 @@ describe("secret lists and values through the engine and the sandbox", () => {
   });
 
   it("creates two lists and two values on the first up", async () => {
-    const summary = await stack.run("up", spec());
+    const summary = await stack.deploy("up", spec());
     expect(summary).toMatchObject({ created: 4, failed: 0 });
     expect(stack.contents()).toEqual({ "app-a": ["KEY_ONE", "KEY_TWO"], "app-b": [] });
     // The two lists are created concurrently: their ids follow whichever POST arrived first.
@@ -146,14 +114,14 @@ describe("secret lists and values through the engine and the sandbox", () => {
 
   it("plans and sends nothing on a second up", async () => {
     const before = stack.sandbox.stats().total;
-    const summary = await stack.run("up", spec());
+    const summary = await stack.deploy("up", spec());
     expect(summary).toMatchObject({ created: 0, updated: 0, replaced: 0, deleted: 0, unchanged: 4 });
     expect(stack.sandbox.stats().total).toBe(before);
   });
 
   it("renames a list and changes a value in place", async () => {
     const ids = stack.sandbox.values().map((v) => v.id);
-    const summary = await stack.run("up", spec(renamed));
+    const summary = await stack.deploy("up", spec(renamed));
     expect(summary).toMatchObject({ updated: 2, replaced: 0, created: 0, unchanged: 2, failed: 0 });
     expect(stack.contents()).toEqual({ "app-a-renamed": ["KEY_ONE", "KEY_TWO"], "app-b": [] });
     expect(stack.sandbox.values().map((v) => v.id)).toEqual(ids);
@@ -166,11 +134,11 @@ describe("secret lists and values through the engine and the sandbox", () => {
     await stack
       .client()
       .values.update(target?.listId as number, target?.id as number, { key: "KEY_TWO", value: behind });
-    const refreshed = await stack.run("refresh", spec(renamed));
+    const refreshed = await stack.deploy("refresh", spec(renamed));
     expect(refreshed).toMatchObject({ drifted: 1, dropped: 0, failed: 0 });
     const inState = (await stack.state()).resources.find((r) => r.name === "two");
     expect(inState?.outputs.value).toBe(behind);
-    const restored = await stack.run("up", spec(renamed));
+    const restored = await stack.deploy("up", spec(renamed));
     expect(restored).toMatchObject({ updated: 1, unchanged: 3 });
     expect((await stack.client().values.listAll()).find((v) => v.key === "KEY_TWO")?.value).toBe(two);
   });
@@ -178,7 +146,7 @@ describe("secret lists and values through the engine and the sandbox", () => {
   it("moves a value to another list by deleting it first, then creating it with the same key", async () => {
     const oldId = stack.sandbox.values().find((v) => v.key === "KEY_TWO")?.id;
     const mark = stack.sandboxLines.length;
-    const summary = await stack.run("up", { ...spec({ ...renamed, twoIn: "listB" }) });
+    const summary = await stack.deploy("up", { ...spec({ ...renamed, twoIn: "listB" }) });
     expect(summary).toMatchObject({ replaced: 1, unchanged: 3, failed: 0 });
     expect(stack.contents()).toEqual({ "app-a-renamed": ["KEY_ONE"], "app-b": ["KEY_TWO"] });
     expect(stack.sandbox.values().find((v) => v.key === "KEY_TWO")?.id).not.toBe(oldId);
@@ -203,7 +171,7 @@ describe("secret lists and values through the engine and the sandbox", () => {
   });
 
   it("destroys everything, leaving the account empty", async () => {
-    const summary = await stack.run("destroy", spec({ ...renamed, twoIn: "listB" }));
+    const summary = await stack.deploy("destroy", spec({ ...renamed, twoIn: "listB" }));
     expect(summary).toMatchObject({ deleted: 4, failed: 0 });
     expect(stack.sandbox.lists()).toEqual([]);
     expect(stack.sandbox.values()).toEqual([]);
@@ -243,9 +211,9 @@ describe("NetActuate rules and recoveries through the engine", () => {
         { resource: "token-b", list: "second", key: "API_TOKEN", value: "b" },
       ],
     };
-    const planned = await deploymentFailure(stack.run("preview", duplicate));
+    const planned = await deploymentFailure(stack.deploy("preview", duplicate));
     expect(planned.message).toMatch(/"token-a" and "token-b" declare the same key "API_TOKEN"/);
-    const applied = await deploymentFailure(stack.run("up", duplicate));
+    const applied = await deploymentFailure(stack.deploy("up", duplicate));
     expect(applied.message).toMatch(/"token-a" and "token-b" declare the same key "API_TOKEN"/);
     expect(applied.summary.rpc.Create).toBe(0);
     expect(stack.sandbox.lists()).toEqual([]);
@@ -258,7 +226,7 @@ describe("NetActuate rules and recoveries through the engine", () => {
     const [theirs, ours] = [canary("Theirs"), canary("Ours")];
     const existing = await stack.client().values.create(outside.id, { key: "LEGACY", value: theirs });
     const error = await deploymentFailure(
-      stack.run("up", {
+      stack.deploy("up", {
         lists: [{ resource: "list", name: "managed" }],
         values: [{ resource: "legacy", list: "list", key: "LEGACY", value: ours }],
       }),
@@ -284,7 +252,7 @@ describe("NetActuate rules and recoveries through the engine", () => {
       method: "POST",
       route: "/api/secrets/lists/:secretList/values",
     });
-    const summary = await stack.run("up", {
+    const summary = await stack.deploy("up", {
       lists: [{ resource: "list", name: "flaky" }],
       values: [{ resource: "value", list: "list", key: "DROPPED_ANSWER", value: "v" }],
     });
@@ -302,13 +270,13 @@ describe("NetActuate rules and recoveries through the engine", () => {
     const list = await stack.client().lists.create({ name: "legacy-list" });
     const existing = await stack.client().values.create(list.id, { key: "ADOPTED", value: "same" });
     const declared = { resource: "adopted", listId: String(list.id), key: "ADOPTED", value: "same" };
-    const imported = await stack.run("up", { values: [{ ...declared, import: String(existing.id) }] });
+    const imported = await stack.deploy("up", { values: [{ ...declared, import: String(existing.id) }] });
     expect(imported).toMatchObject({ imported: 1, failed: 0 });
-    const again = await stack.run("up", { values: [declared] });
+    const again = await stack.deploy("up", { values: [declared] });
     expect(again).toMatchObject({ unchanged: 1 });
-    const rotated = await stack.run("up", { values: [{ ...declared, value: "rotated" }] });
+    const rotated = await stack.deploy("up", { values: [{ ...declared, value: "rotated" }] });
     expect(rotated).toMatchObject({ updated: 1 });
-    await stack.run("destroy", { values: [declared] });
+    await stack.deploy("destroy", { values: [declared] });
     expect(stack.sandbox.values()).toEqual([]);
   });
 });

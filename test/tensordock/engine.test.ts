@@ -1,45 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  destroy,
-  type EngineOptions,
-  readState,
-  refresh,
-  type StackState,
-  type Summary,
-  up,
-} from "../../harness/engine";
+import type { EngineOptions, Summary } from "../../harness/engine";
 import { startTensorDockSandbox, type TensorDockSandbox } from "../../sandbox/tensordock";
 import { TensorDockClient } from "../../sdk/tensordock";
 import { canary, findLeak, publicKeyLine, readTree } from "./helpers";
+import { type EngineCommand, ProgramStack } from "../support/deploy";
+import type { Spec } from "../fixtures/tensordock";
 import { deploymentFailure } from "../support/failures";
 
 const PROGRAM = path.resolve(__dirname, "..", "fixtures", "tensordock");
-const COMMANDS = { up, refresh, destroy } as const;
-
-interface Spec {
-  keys?: { resource: string; name: string; publicKey: string; import?: string }[];
-  secrets?: {
-    resource: string;
-    name: string;
-    value?: string;
-    secretType?: "GENERIC" | "SECRET";
-    import?: string;
-    ignoreValue?: boolean;
-  }[];
-}
 
 /** One stack of the fixture against one sandbox, with every line the engine, host and sandbox wrote. */
-class Stack {
-  readonly dir = mkdtempSync(path.join(tmpdir(), "td-engine-"));
-  readonly stateFile = path.join(this.dir, "state", "dev.json");
+class Stack extends ProgramStack {
   readonly dataDir = path.join(this.dir, "sandbox");
-  readonly lines: string[] = [];
-  readonly hostLines: string[] = [];
   readonly sandboxLines: string[] = [];
   sandbox!: TensorDockSandbox;
+
+  constructor() {
+    super({ programDir: PROGRAM });
+  }
 
   async start(token: string): Promise<void> {
     this.sandbox = await startTensorDockSandbox({
@@ -49,32 +29,23 @@ class Stack {
     });
   }
 
-  run(command: keyof typeof COMMANDS, spec: Spec, extra: Partial<EngineOptions> = {}): Promise<Summary> {
-    return COMMANDS[command]({
-      programDir: PROGRAM,
-      stateFile: this.stateFile,
-      env: {
-        TD_SPEC: JSON.stringify(spec),
-        TENSORDOCK_API_TOKEN: this.sandbox.apiToken,
-        TENSORDOCK_BASE_URL: this.sandbox.baseUrl,
-      },
-      log: (line) => this.lines.push(line),
-      hostLog: (line) => this.hostLines.push(line),
-      ...extra,
-    });
+  /** Runs `command` with the fixture declaring `spec`, against the sandbox. */
+  deploy(command: EngineCommand, spec: Spec, extra: Partial<EngineOptions> = {}): Promise<Summary> {
+    const env = {
+      TD_SPEC: JSON.stringify(spec),
+      TENSORDOCK_API_TOKEN: this.sandbox.apiToken,
+      TENSORDOCK_BASE_URL: this.sandbox.baseUrl,
+    };
+    return this.run(command, { ...extra, env: { ...env, ...extra.env } });
   }
 
   client(): TensorDockClient {
     return new TensorDockClient({ baseUrl: this.sandbox.baseUrl, apiToken: this.sandbox.apiToken });
   }
 
-  state(): Promise<StackState> {
-    return readState(this.stateFile);
-  }
-
   async close(): Promise<void> {
     await this.sandbox?.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.remove();
   }
 }
 
@@ -108,7 +79,7 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
   });
 
   it("creates all six on the first up", async () => {
-    const summary = await stack.run("up", spec(values));
+    const summary = await stack.deploy("up", spec(values));
     expect(summary).toMatchObject({ created: 6, failed: 0 });
     const stored = stack.sandbox.secrets();
     expect(stored.map((s) => `${s.type} ${s.name}`).sort()).toEqual([
@@ -144,14 +115,14 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
 
   it("plans and sends nothing on a second up", async () => {
     const before = stack.sandbox.stats().total;
-    const summary = await stack.run("up", spec(values));
+    const summary = await stack.deploy("up", spec(values));
     expect(summary).toMatchObject({ created: 0, updated: 0, replaced: 0, deleted: 0, unchanged: 6 });
     expect(stack.sandbox.stats().total).toBe(before);
   });
 
   it("replaces a secret whose value changed, deleting the old one first", async () => {
     const oldId = stack.sandbox.secrets().find((s) => s.name === "app-secret-0")?.id;
-    const summary = await stack.run("up", spec(current));
+    const summary = await stack.deploy("up", spec(current));
     expect(summary).toMatchObject({ replaced: 1, unchanged: 5, failed: 0 });
     const now = stack.sandbox.secrets();
     expect(now).toHaveLength(6);
@@ -168,7 +139,7 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
   it("drops on refresh a secret deleted behind Pulumi's back", async () => {
     const victim = stack.sandbox.secrets().find((s) => s.name === "fleet-key-1");
     await stack.client().delete(victim?.id as string);
-    const summary = await stack.run("refresh", spec(current));
+    const summary = await stack.deploy("refresh", spec(current));
     expect(summary).toMatchObject({ dropped: 1, drifted: 0, unchanged: 5 });
     const names = (await stack.state()).resources
       .filter((r) => r.type.includes("tensordock"))
@@ -178,7 +149,7 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
   });
 
   it("recreates it on the next up", async () => {
-    const summary = await stack.run("up", spec(current));
+    const summary = await stack.deploy("up", spec(current));
     expect(summary).toMatchObject({ created: 1, unchanged: 5 });
     expect(stack.sandbox.secrets().filter((s) => s.name === "fleet-key-1")).toHaveLength(1);
   });
@@ -195,7 +166,7 @@ describe("three SshKeys and three GenericSecrets through the engine and the sand
   });
 
   it("destroys everything, leaving the sandbox empty", async () => {
-    const summary = await stack.run("destroy", spec(current));
+    const summary = await stack.deploy("destroy", spec(current));
     expect(summary).toMatchObject({ deleted: 6, failed: 0 });
     expect(stack.sandbox.secrets()).toEqual([]);
     expect((await stack.state()).resources).toEqual([]);
@@ -227,7 +198,7 @@ describe("the TensorDock resources through the engine", () => {
   it("leaves exactly one secret, the one in state, when the sandbox commits a create and drops the answer", async () => {
     const stack = await newStack();
     stack.sandbox.faults.dropAfterCommit(1, { method: "POST" });
-    const summary = await stack.run("up", {
+    const summary = await stack.deploy("up", {
       secrets: [{ resource: "s", name: "dropped-answer", value: "v" }],
     });
     expect(summary).toMatchObject({ created: 1, failed: 0 });
@@ -241,7 +212,7 @@ describe("the TensorDock resources through the engine", () => {
   it("fails at check naming the property for a bad key, an empty name and an unknown type, sending nothing", async () => {
     const stack = await newStack();
     const error = await deploymentFailure(
-      stack.run("up", {
+      stack.deploy("up", {
         keys: [{ resource: "bad-key", name: "k", publicKey: "ssh-ed25519 not-a-key" }],
         secrets: [
           { resource: "no-name", name: "", value: "v" },
@@ -261,7 +232,7 @@ describe("the TensorDock resources through the engine", () => {
     const stack = await newStack();
     const wrong = canary("WrongToken");
     const error = await deploymentFailure(
-      stack.run(
+      stack.deploy(
         "up",
         { secrets: [{ resource: "s", name: "n", value: "v" }] },
         {
@@ -298,22 +269,22 @@ describe("the TensorDock resources through the engine", () => {
       secretType: "SECRET" as const,
     };
     const strict = await deploymentFailure(
-      stack.run("up", { secrets: [{ ...declared, import: existing.id }] }),
+      stack.deploy("up", { secrets: [{ ...declared, import: existing.id }] }),
     );
     expect(strict.message).toContain("inputs to import do not match the existing resource");
-    const imported = await stack.run("up", {
+    const imported = await stack.deploy("up", {
       secrets: [{ ...declared, import: existing.id, ignoreValue: true }],
     });
     expect(imported).toMatchObject({ imported: 1, failed: 0 });
     const before = stack.sandbox.stats().total;
-    const adopted = await stack.run("up", { secrets: [declared] });
+    const adopted = await stack.deploy("up", { secrets: [declared] });
     expect(adopted).toMatchObject({ updated: 1, replaced: 0 });
     expect(stack.sandbox.stats().total).toBe(before);
     expect((await stack.state()).resources.find((r) => r.name === "s")?.outputs.value).toBe("declared-value");
-    const rotated = await stack.run("up", { secrets: [{ ...declared, value: "rotated" }] });
+    const rotated = await stack.deploy("up", { secrets: [{ ...declared, value: "rotated" }] });
     expect(rotated).toMatchObject({ replaced: 1 });
     expect(stack.sandbox.secrets().map((s) => s.id)).not.toContain(existing.id);
-    await stack.run("destroy", { secrets: [declared] });
+    await stack.deploy("destroy", { secrets: [declared] });
     expect(stack.sandbox.secrets()).toEqual([]);
   });
 
@@ -322,11 +293,11 @@ describe("the TensorDock resources through the engine", () => {
     const key = publicKeyLine("ed25519", "legacy");
     const existing = await stack.client().create({ name: "legacy-key", type: "SSHKEY", value: key });
     const declared = { resource: "k", name: "legacy-key", publicKey: key };
-    const imported = await stack.run("up", { keys: [{ ...declared, import: existing.id }] });
+    const imported = await stack.deploy("up", { keys: [{ ...declared, import: existing.id }] });
     expect(imported).toMatchObject({ imported: 1, failed: 0 });
-    const again = await stack.run("up", { keys: [declared] });
+    const again = await stack.deploy("up", { keys: [declared] });
     expect(again).toMatchObject({ unchanged: 1 });
-    await stack.run("destroy", { keys: [declared] });
+    await stack.deploy("destroy", { keys: [declared] });
     expect(stack.sandbox.secrets()).toEqual([]);
   });
 });
