@@ -25,20 +25,22 @@ function connectionField<T extends z.ZodType<unknown, string>>(spec: SettingSpec
     .pipe(rule);
 }
 
+/** A base URL kept without its trailing slash, as the settings reader keeps one from config or the environment. */
+const withoutSlash = (url: z.ZodString) => url.transform((text) => text.replace(/\/+$/, ""));
+
 /** The rule of a setting's kind: a base URL as the settings reader takes it, a choice among its values. */
 function kindRule(spec: SettingSpec): z.ZodType<unknown, string> {
   if (spec.kind === "url") {
     const like = spec.default === undefined ? "" : `, like ${spec.default}`;
-    return z
-      .string()
-      .refine(isHttpUrl, `must be an http(s) URL without credentials, query or fragment${like}`)
-      .transform((text) => text.replace(/\/+$/, ""));
+    return withoutSlash(
+      z.string().refine(isHttpUrl, `must be an http(s) URL without credentials, query or fragment${like}`),
+    );
   }
   if (spec.kind === "choice") {
     const choices = (spec.choices ?? []) as [string, ...string[]];
     return z.enum(choices, { error: `must be ${choices.map((c) => JSON.stringify(c)).join(" or ")}` });
   }
-  return z.string();
+  return spec.rule ?? z.string();
 }
 
 /** The shape of a connection whose documented fields are `D`'s keys: each an optional string. */
@@ -47,14 +49,13 @@ type ConnectionShape<D> = { [K in keyof D]: z.ZodOptional<z.ZodType<string, stri
 /**
  * An API's `connection`, from its settings table and the documentation of each field it offers (`docs`, whose
  * keys are the table's keys, which are the fields' names): `schema` checks what a resource or lookup is given
- * (strict, so a misspelled field fails at preview; each field by `rules[key]` or its kind's rule; a value
- * unknown at preview passes), `argument` is that schema as a resource's optional argument, and `stored` reads it
+ * (strict, so a misspelled field fails at preview; each field by its setting's rule, the one the settings
+ * reader applies to stack config and the environment; a value unknown at preview passes), `argument` is that schema as a resource's optional argument, and `stored` reads it
  * back from state (a connection that cannot be read counts as none: the settings then come from config).
  */
 export function connectionArgument<D extends Record<string, string>>(
   table: { [K in keyof D]: SettingSpec },
   docs: D,
-  rules: { [K in keyof D]?: z.ZodType<unknown, string> } = {},
 ) {
   const keys = Object.keys(docs) as Array<keyof D & string>;
   const fields = (field: (key: keyof D & string, spec: SettingSpec) => z.ZodType) =>
@@ -63,7 +64,7 @@ export function connectionArgument<D extends Record<string, string>>(
     .object(
       fields((key, spec) => {
         const then = spec.default === undefined ? "" : `, then ${spec.default}`;
-        return orUnknown(connectionField(spec, rules[key] ?? kindRule(spec)))
+        return orUnknown(connectionField(spec, kindRule(spec)))
           .optional()
           .describe(`${docs[key]} Default: ${spec.configKey}, then ${spec.envVar}${then}.`);
       }),
@@ -76,8 +77,10 @@ export function connectionArgument<D extends Record<string, string>>(
       "Where and as whom to call the API, overriding stack config, then the environment. Always stored as a " +
         "secret; a change never replaces the resource.",
     );
+  // A base URL stored with its trailing slash (as releases before this rule kept it) reads as checked now, so the
+  // next diff sees no change.
   const stored = z
-    .object(fields(() => z.string().optional()))
+    .object(fields((_key, spec) => (spec.kind === "url" ? withoutSlash(z.string()) : z.string()).optional()))
     .optional()
     .catch(undefined)
     .describe("The connection settings (secret).");

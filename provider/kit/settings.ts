@@ -5,6 +5,7 @@
  * next source or to the vendor's production endpoint: `TENSORDOCK_BASE_URL=` left by a CI script must not
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
+import type { z } from "zod";
 import type { RateLimitOptions } from "../../sdk/core";
 import { UNKNOWN } from "./check";
 import { accountKey, addressing } from "./coalesce";
@@ -34,6 +35,11 @@ export interface SettingSpec {
   default?: string;
   /** A credential: its absence fails the call, naming every place to set it. */
   required?: boolean;
+  /**
+   * What a `text` setting's value must be, wherever it comes from (its `connection` field, stack config or the
+   * environment), e.g. a tenant id that travels in a URL path. Its messages never quote the value.
+   */
+  rule?: z.ZodType<unknown, string>;
 }
 
 /** The result of reading a setting: the parsed value (`false` is a rate turned off). */
@@ -98,6 +104,12 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
       throw new SettingError(`${api} ${spec.label} from ${where} must be a positive integer or "off"`);
     }
     return n;
+  }
+  const judged = spec.rule?.safeParse(text);
+  if (judged?.success === false) {
+    throw new SettingError(
+      `${api} ${spec.label} from ${where} ${judged.error.issues[0]?.message ?? "is unusable"}`,
+    );
   }
   return text;
 }

@@ -24,7 +24,7 @@ export const SOURCED_KEYS = ["valueFrom", "valueFingerprint", "valueVersion"] as
 
 /** A number or text whose change sends the value again (as `*_wo_version` does in Terraform). */
 const valueVersionSchema = z.union([z.number(), z.string()], {
-  error: "valueVersion must be a number or a string (change it to send the value again)",
+  error: "must be a number or a string (change it to send the value again)",
 });
 
 /**

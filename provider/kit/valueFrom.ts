@@ -19,18 +19,17 @@ import { z } from "zod";
 export const valueFromSchema = z
   .object({
     env: z
-      .string({ error: "valueFrom.env must be a string: the name of an environment variable" })
+      .string({ error: "must be a string: the name of an environment variable" })
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-        error:
-          "valueFrom.env must be an environment variable name (letters, digits and _, not first a digit)",
+        error: "must be an environment variable name (letters, digits and _, not first a digit)",
       })
       .optional()
       .describe(
         "An environment variable of the process the Pulumi CLI runs in (and starts providers with), read at deploy time.",
       ),
     file: z
-      .string({ error: "valueFrom.file must be a string: a path relative to the program's directory" })
-      .min(1, { error: "valueFrom.file must not be empty" })
+      .string({ error: "must be a string: a path relative to the program's directory" })
+      .min(1, { error: "must not be empty" })
       .optional()
       .describe(
         "A file, relative to the program's directory, read at deploy time; one trailing line break is removed.",
@@ -38,7 +37,7 @@ export const valueFromSchema = z
   })
   .strict()
   .refine((v) => (v.env === undefined) !== (v.file === undefined), {
-    error: 'valueFrom must name exactly one source: { env: "NAME" } or { file: "path" }',
+    error: 'must name exactly one source: { env: "NAME" } or { file: "path" }',
   });
 
 /** Where a value comes from. */

@@ -129,14 +129,21 @@ async function createOrAdopt(
   same: Matcher | undefined,
 ): Promise<TensorDockSecret> {
   let existing: TensorDockSecret[];
+  let taken: TensorDockSecret[];
   try {
     existing = await createBaselines.get(account, () => client.list());
+    taken = unclaimed(existing, input, account);
+    // The shared baseline may predate a delete of this run (a replacement deletes the old secret first): a name
+    // it shows taken is confirmed with a list of its own.
+    if (taken.length > 0) {
+      existing = await client.list();
+      taken = unclaimed(existing, input, account);
+    }
   } catch (error) {
     throw new ResourceError("listing the existing secrets first", error);
   }
   // The guard against duplicates after an interrupted run or a lost state: a secret with our name and type
   // that this process did not make is adopted only when provably the one we would create.
-  const taken = unclaimed(existing, input, account);
   if (same !== undefined) {
     for (const candidate of taken) if (await same(candidate, client)) return claim(account, candidate);
   }

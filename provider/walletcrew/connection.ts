@@ -2,9 +2,21 @@
  * Turns a resource's `connection` (or stack config, or the environment) into a client, at call time.
  * Nothing here is captured by the provider object, so no credential reaches the serialized provider.
  */
+import { z } from "zod";
 import { WalletCrewClient } from "../../sdk/walletcrew";
 import { apiSettings, connectionSetting, readSetting, type Session, sessionFor, UNKNOWN } from "../kit";
 import type { Connection } from "./schema";
+
+/** Tenant ids travel as one path segment and before the `/` of resource ids, so no `/`, no spaces. */
+export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** A tenant id, wherever it comes from: an argument, `connection.tenantId`, stack config or the environment. */
+export function tenantRule() {
+  return z
+    .string({ error: "must be a string" })
+    .regex(TENANT_PATTERN, { error: "must be 1 to 128 letters, digits, '.', '-' or '_'" })
+    .refine((v) => v !== "." && v !== "..", { error: "cannot be '.' or '..'" });
+}
 
 /** Every setting of The Wallet Crew resources, read by the kit's one reader (see provider/kit/settings). */
 export const WALLETCREW_SETTINGS = {
@@ -14,7 +26,7 @@ export const WALLETCREW_SETTINGS = {
     baseUrl: "https://app.neostore.cloud",
     // The Wallet Crew documents no limit: no pace of our own unless set.
   }),
-  tenantId: connectionSetting("walletcrew", "tenantId", "tenant id", { kind: "text" }),
+  tenantId: connectionSetting("walletcrew", "tenantId", "tenant id", { kind: "text", rule: tenantRule() }),
 } as const;
 
 /**

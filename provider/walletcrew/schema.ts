@@ -14,13 +14,10 @@ import {
   valueArguments,
   valueRule,
 } from "../kit";
-import { WALLETCREW_SETTINGS } from "./connection";
+import { TENANT_PATTERN, tenantRule, WALLETCREW_SETTINGS } from "./connection";
 
 /** Keys as The Wallet Crew documents them (letters, digits, `-`, `_`; case-sensitive), at most 128 long. */
 export const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-
-/** Tenant ids travel as one path segment and before the `/` of resource ids, so no `/`, no spaces. */
-export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
 const key = z
   .string({ error: "must be a string" })
@@ -31,14 +28,10 @@ const key = z
     "Secret key: 1 to 128 letters, digits, '-' or '_', case-sensitive. A new key replaces the secret.",
   );
 
-const tenantId = z
-  .string({ error: "must be a string" })
-  .regex(TENANT_PATTERN, { error: "must be 1 to 128 letters, digits, '.', '-' or '_'" })
-  .refine((v) => v !== "." && v !== "..", { error: "cannot be '.' or '..'" })
-  .describe(
-    "The tenant. A new tenant replaces the secret. Default: connection.tenantId, walletcrew:tenantId, " +
-      "WALLETCREW_TENANT_ID.",
-  );
+const tenantId = tenantRule().describe(
+  "The tenant. A new tenant replaces the secret. Default: connection.tenantId, walletcrew:tenantId, " +
+    "WALLETCREW_TENANT_ID.",
+);
 
 const value = valueRule({ maxBytes: 64 * 1024, mayBeEmpty: true }).describe(
   "The value (at most 64 KiB); always secret in state and outputs. A new value updates in place.",
@@ -53,15 +46,11 @@ const date = (name: string, description: string) =>
     .describe(description);
 
 /** The optional per-resource connection (see provider/kit/connection). */
-export const CONNECTION = connectionArgument(
-  WALLETCREW_SETTINGS,
-  {
-    apiKey: "API key with Secret.Read and Secret.Write for the tenant.",
-    tenantId: "Tenant, when the resource's tenantId is not set.",
-    baseUrl: "API host.",
-  },
-  { tenantId },
-);
+export const CONNECTION = connectionArgument(WALLETCREW_SETTINGS, {
+  apiKey: "API key with Secret.Read and Secret.Write for the tenant.",
+  tenantId: "Tenant, when the resource's tenantId is not set.",
+  baseUrl: "API host.",
+});
 
 /** What a user may pass to `TenantSecret` (after Pulumi resolved the inputs). */
 export const inputsSchema = z

@@ -159,6 +159,22 @@ describe.each(CASES)("$api $name", ({ api, spec }) => {
     }
   });
 
+  if (spec.rule !== undefined) {
+    it("refuses a value its rule refuses, from the environment and stack config, never repeating it", () => {
+      clear(spec);
+      const bad = "tenant|with/slash";
+      process.env[spec.envVar] = bad;
+      const fromEnv = caught(() => readSetting(api, spec, undefined));
+      expect(fromEnv).toBeInstanceOf(SettingError);
+      expect(fromEnv.message).toContain(`from environment variable ${spec.envVar} must be`);
+      delete process.env[spec.envVar];
+      config({ [spec.configKey]: bad }, [spec.configKey]);
+      const fromConfig = caught(() => readSetting(api, spec, undefined));
+      expect(fromConfig.message).toContain(`from stack config ${spec.configKey} must be`);
+      for (const error of [fromEnv, fromConfig]) expect(error.message).not.toContain(bad);
+    });
+  }
+
   if (spec.kind === "url" || spec.kind === "rate" || spec.kind === "choice") {
     it("refuses a value of the wrong kind, naming where it came from and never repeating it", () => {
       clear(spec);
@@ -197,6 +213,9 @@ const CANDIDATES = [
   "form",
   "json",
   "sideways",
+  "demo-tenant.eu",
+  "a|b/c",
+  "..",
 ];
 
 describe.each(CONNECTIONS)("$api connection argument", ({ api, settings, schema }) => {
@@ -209,7 +228,7 @@ describe.each(CONNECTIONS)("$api connection argument", ({ api, settings, schema 
     expect(Object.keys(schema.shape).sort()).toEqual(fields.map(([key]) => key).sort());
   });
 
-  it.each(fields.filter(([, spec]) => spec.kind === "url" || spec.kind === "choice"))(
+  it.each(fields.filter(([, spec]) => spec.kind === "url" || spec.kind === "choice" || spec.rule))(
     "judges %s as the settings reader does",
     (key, spec) => {
       for (const text of CANDIDATES) {

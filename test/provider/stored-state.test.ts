@@ -9,8 +9,9 @@ import secretValue from "../../provider/netactuate/secretValue.provider";
 import genericSecret from "../../provider/tensordock/genericSecret.provider";
 import sshKey from "../../provider/tensordock/sshKey.provider";
 import tenantSecret from "../../provider/walletcrew/tenantSecret.provider";
+import { publicKeyLine } from "../tensordock/helpers";
 
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGf4HkKk7r7uAqCq0J0C0m7cJ1cX3mZ3b2oQm9yH2vJx";
+const KEY = publicKeyLine("ed25519");
 
 const CASES: Array<[string, KitProvider<Record<string, unknown>>, Record<string, unknown>, string[]]> = [
   ["tensordock:SshKey", sshKey, { name: "k", publicKey: KEY }, ["connection"]],
@@ -45,6 +46,22 @@ describe.each(CASES)("%s", (type, provider, inputs, secrets) => {
     await expect(provider.read("1", newer)).rejects.toThrow(refusal);
     await expect(provider.update("1", newer, inputs)).rejects.toThrow(refusal);
     await expect(provider.delete("1", newer)).rejects.toThrow(refusal);
+  });
+
+  it("sees no change in a stored connection whose base URL kept its trailing slash", async () => {
+    const connection = { apiKey: "k", apiToken: "k", baseUrl: "https://api.example.test/v2/" };
+    const given = Object.fromEntries(
+      Object.entries(connection).filter(
+        ([field]) => field !== (type.startsWith("tensordock") ? "apiKey" : "apiToken"),
+      ),
+    );
+    const olds = { ...inputs, connection: given, schemaVersion: SCHEMA_VERSION };
+    const checked = await provider.check(olds, { ...inputs, connection: given });
+    expect(checked.failures).toBeUndefined();
+    expect((checked.inputs?.connection as Record<string, string>).baseUrl).toBe(
+      "https://api.example.test/v2",
+    );
+    await expect(provider.diff("1", olds, checked.inputs ?? {})).resolves.toMatchObject({ changes: false });
   });
 
   it("diffs state of the current version as usual", async () => {

@@ -216,6 +216,24 @@ describe("create with an unknown outcome", () => {
     ).toEqual([...ids].sort());
   });
 
+  it("creates a name again after this run deleted it (a replacement), though the shared baseline still shows it", async () => {
+    const client = new TensorDockClient({ baseUrl: sandbox.baseUrl, apiToken: sandbox.apiToken });
+    const old = await client.create({ name: "rotated", type: "GENERIC", value: "old" });
+    // The first create of the run takes the baseline, which shows the old secret.
+    await genericSecret.create({ name: "other", value: "v", secretType: "GENERIC" });
+    await genericSecret.delete(old.id, {
+      name: "rotated",
+      secretType: "GENERIC",
+      schemaVersion: SCHEMA_VERSION,
+    });
+    const created = await genericSecret.create({ name: "rotated", value: "new", secretType: "GENERIC" });
+    expect(sandbox.secrets().filter((s) => s.name === "rotated")).toEqual([
+      { id: created.id, name: "rotated", type: "GENERIC" },
+    ]);
+    // The baseline, then one list of its own to confirm the name it showed taken.
+    expect(requests()["GET /api/v2/secrets"]).toEqual({ "200": 2 });
+  });
+
   it("shares one baseline list among creates that start together", async () => {
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
