@@ -16,7 +16,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import * as path from "node:path";
-import type { SandboxEndpoints } from "./index";
+
+/** What a running sandbox tells its clients: exactly the JSON line the CLI prints. */
+export interface SandboxEndpoints {
+  tensordock: { baseUrl: string; apiToken: string };
+  walletcrew: { baseUrl: string; apiKey: string; tenantId: string };
+  netactuate: { baseUrl: string; apiKey: string };
+}
 
 /** The variable that names the sandbox's process, so `wait` can tell a live file from a stale one. */
 export const PID_VARIABLE = "SECRETSTACK_SANDBOX_PID";

@@ -7,11 +7,12 @@ import { assertSupportedNode, loadOrCreateKey } from "./core";
 import { type NetActuateEnvelope, startNetActuateSandbox } from "./netactuate";
 import { startTensorDockSandbox } from "./tensordock";
 import { startWalletCrewSandbox } from "./walletcrew";
+import type { SandboxEndpoints } from "./env-file";
 
 export * from "./netactuate";
 export * from "./tensordock";
 export * from "./walletcrew";
-export { environmentOf } from "./env-file";
+export { environmentOf, type SandboxEndpoints } from "./env-file";
 
 /** A per-API rate limit: `limit` requests per `windowMs` per credential, or `false` for none. */
 export type SandboxRateLimit = { limit: number; windowMs: number } | false;
@@ -49,13 +50,6 @@ export interface SandboxOptions {
   };
   /** Receives one line per request: method, templated path, status, duration. */
   log?: (line: string) => void;
-}
-
-/** What a running sandbox tells its clients: exactly the JSON line the CLI prints. */
-export interface SandboxEndpoints {
-  tensordock: { baseUrl: string; apiToken: string };
-  walletcrew: { baseUrl: string; apiKey: string; tenantId: string };
-  netactuate: { baseUrl: string; apiKey: string };
 }
 
 /** A running sandbox: its endpoints and credentials, the three emulators, and `close()`. */

@@ -5,7 +5,9 @@
 import { z } from "zod";
 import { WalletCrewClient } from "../../sdk/walletcrew";
 import { apiSettings, connectionSetting, readSetting, type Session, sessionFor, UNKNOWN } from "../kit";
-import type { Connection } from "./schema";
+
+/** What the settings read from a resource's `connection` (see ./schema for its full shape). */
+type ConnectionFields = { tenantId?: string | undefined } | typeof UNKNOWN | undefined;
 
 /** Tenant ids travel as one path segment and before the `/` of resource ids, so no `/`, no spaces. */
 export const TENANT_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -34,10 +36,7 @@ export const WALLETCREW_SETTINGS = {
  * the key, never the key, and the tenant, whose key list it names): the connection's settings first, then
  * stack config, then the environment.
  */
-export function sessionOf(
-  tenantId: string,
-  connection: Connection | typeof UNKNOWN | undefined,
-): Session<WalletCrewClient> {
+export function sessionOf(tenantId: string, connection: ConnectionFields): Session<WalletCrewClient> {
   return sessionFor(
     "The Wallet Crew",
     WALLETCREW_SETTINGS,
@@ -50,7 +49,7 @@ export function sessionOf(
 /** The tenant of a resource: the arg, then `connection.tenantId`, then stack config, then the environment. */
 export function resolveTenant(
   tenantArg: string | undefined,
-  connection: Connection | typeof UNKNOWN | undefined,
+  connection: ConnectionFields,
 ): string | undefined {
   if (tenantArg !== undefined) return tenantArg;
   if (connection === UNKNOWN) return UNKNOWN;
