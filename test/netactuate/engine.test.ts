@@ -32,12 +32,9 @@ class Stack extends ProgramStack {
 
   /** Runs `command` with the fixture declaring `spec`, against the sandbox. */
   deploy(command: EngineCommand, spec: Spec, extra: Partial<EngineOptions> = {}): Promise<Summary> {
-    const env = {
-      NA_SPEC: JSON.stringify(spec),
-      NETACTUATE_API_KEY: this.sandbox.apiKey,
-      NETACTUATE_BASE_URL: this.sandbox.baseUrl,
-    };
-    return this.run(command, { ...extra, env: { ...env, ...extra.env } });
+    const { apiKey, baseUrl } = this.sandbox;
+    const env = { NA_SPEC: JSON.stringify(spec), NETACTUATE_API_KEY: apiKey, NETACTUATE_BASE_URL: baseUrl };
+    return this.runWith(command, env, extra);
   }
 
   client(): NetActuateClient {

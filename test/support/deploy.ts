@@ -59,6 +59,11 @@ export class ProgramStack {
     });
   }
 
+  /** Runs one engine command with `env` under the stack's and `extra`'s own environment. */
+  runWith(command: EngineCommand, env: Record<string, string>, extra: Partial<EngineOptions> = {}) {
+    return this.run(command, { ...extra, env: { ...env, ...extra.env } });
+  }
+
   up(extra: Partial<EngineOptions> = {}): Promise<Summary> {
     return this.run("up", extra);
   }

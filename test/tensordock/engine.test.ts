@@ -31,12 +31,13 @@ class Stack extends ProgramStack {
 
   /** Runs `command` with the fixture declaring `spec`, against the sandbox. */
   deploy(command: EngineCommand, spec: Spec, extra: Partial<EngineOptions> = {}): Promise<Summary> {
+    const { apiToken, baseUrl } = this.sandbox;
     const env = {
       TD_SPEC: JSON.stringify(spec),
-      TENSORDOCK_API_TOKEN: this.sandbox.apiToken,
-      TENSORDOCK_BASE_URL: this.sandbox.baseUrl,
+      TENSORDOCK_API_TOKEN: apiToken,
+      TENSORDOCK_BASE_URL: baseUrl,
     };
-    return this.run(command, { ...extra, env: { ...env, ...extra.env } });
+    return this.runWith(command, env, extra);
   }
 
   client(): TensorDockClient {
