@@ -7,7 +7,7 @@ export * from "./settings";
 export * from "./connection";
 export * from "./errors";
 export * from "./lookup";
-export * from "./serialize";
+export * from "./create";
 export * from "./resource";
 export * from "./sourced";
 export * from "./valueFrom";

@@ -3,9 +3,9 @@
  * the lookups that keep non-idempotent creates and changes from duplicating or misreporting (a key or list
  * name is unique across the account; a POST whose answer was lost may still have taken effect).
  */
-import { BadRequestError, isOutcomeUnknown, SecretstackError } from "../../sdk/core";
+import { BadRequestError } from "../../sdk/core";
 import type { NetActuateSecretList, NetActuateSecretValue } from "../../sdk/netactuate";
-import { createBaselines, readById } from "../kit";
+import { createBaselines, type Held, heldElsewhere, readById } from "../kit";
 import type { NetActuateSession as Session } from "./connection";
 
 /** One kind of object in the account, and its identity, which is unique across the account. */
@@ -30,7 +30,7 @@ export const VALUES: Kind<NetActuateSecretValue> = {
   all: (session) => session.client.values.listAll(),
   identity: { called: "key", field: "secret_key", of: (v) => v.key },
   held: (key, v) => `key "${key}" ${IN_ACCOUNT} (value ${v.id} in list ${v.listId})`,
-  adopt: " (declare the same listId, key and value)",
+  adopt: "declare the same listId, key and value",
 };
 
 /** Secret lists, identified by their name. */
@@ -56,14 +56,21 @@ export async function holder<T extends { id: number }>(session: Session, kind: K
   return (await kind.all(session)).find((o) => kind.identity.of(o) === identity);
 }
 
+/** How a refusal names the holder of an identity the account holds but this stack does not (see `heldElsewhere`). */
+export function held<T extends { id: number }>(kind: Kind<T>, identity: string, existing: T): Held {
+  const { called } = kind.identity;
+  return {
+    held: kind.held(identity, existing),
+    id: String(existing.id),
+    because: `${called}s are unique across the account`,
+    ...(kind.adopt === undefined ? {} : { declare: kind.adopt }),
+    otherwise: `choose another ${called}`,
+  };
+}
+
 /** The error for an identity the account holds but this stack does not: names the holder and how to adopt it. */
 export function taken<T extends { id: number }>(kind: Kind<T>, identity: string, existing: T): Error {
-  const { called } = kind.identity;
-  return new Error(
-    `${kind.held(identity, existing)} but not in this stack's state; ${called}s are unique across the ` +
-      "account. If it is this stack's (its state was lost, or is new), adopt it with the import resource " +
-      `option { import: "${existing.id}" }${kind.adopt ?? ""}; otherwise choose another ${called}`,
-  );
+  return heldElsewhere(held(kind, identity, existing));
 }
 
 /** A refusal of `identity` (a 400 naming its field) answered with who holds it; any other error as it is. */
@@ -92,43 +99,6 @@ export async function valueBeforeCreate(
     async () => new Set((await VALUES.all(session)).map((v) => v.key)),
   );
   return keys.has(key) ? holder(session, VALUES, key) : undefined;
-}
-
-/** What a write that may take effect without saying so needs: how to send it, look for it, and explain a refusal. */
-interface Write<T> {
-  send(): Promise<T>;
-  /** After an unknown outcome: what the write made or changed, `undefined` when it did not take effect. */
-  look(): Promise<T | undefined>;
-  explain(error: unknown): Promise<unknown>;
-}
-
-/**
- * Runs a non-idempotent write (a create, a rename, a new key or value). When its outcome is unknown (timeout,
- * reset after sending, 5xx, unreadable answer), `look` settles it: what it made is adopted, a change that took
- * effect is a success, and otherwise the error stands, explained. `lost` names what a create made, to say what
- * to do when the lookup request fails too; without it, a failed lookup leaves the original error.
- */
-export async function settle<T>(write: Write<T>, lost?: string): Promise<T> {
-  try {
-    return await write.send();
-  } catch (error) {
-    if (!isOutcomeUnknown(error)) throw await write.explain(error);
-    let found: T | undefined;
-    try {
-      found = await write.look();
-    } catch (lookError) {
-      // Our own verdict (the key is someone else's) stands; a failed lookup request leaves the outcome open.
-      if (!(lookError instanceof SecretstackError)) throw lookError;
-      if (lost === undefined) throw await write.explain(error);
-      const reason = error instanceof Error ? error.message : "unknown failure";
-      throw new Error(
-        `${reason}; the create may have taken effect but ${lost} could not be looked up: if the next run ` +
-          "reports that it already exists, adopt it with the import resource option",
-      );
-    }
-    if (found === undefined) throw await write.explain(error);
-    return found;
-  }
 }
 
 /** Parses an id NetActuate assigned (a resource id or `listId`), written as a string. */

@@ -4,7 +4,7 @@
  * `require()` of the installed package; every setting is resolved at call time.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { defineResource } from "../kit";
+import { createOrAdopt, defineResource, settle } from "../kit";
 import { sessionOf } from "./connection";
 import * as remote from "./remote";
 import {
@@ -32,16 +32,17 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
    */
   async create({ name, connection }) {
     const session = sessionOf(connection);
-    const existing = await remote.holder(session, remote.LISTS, name);
-    if (existing !== undefined) throw remote.taken(remote.LISTS, name, existing);
-    const created = await remote.settle(
-      {
+    const created = await createOrAdopt({
+      identity: `${session.account}|lists|${name}`,
+      what: `list "${name}"`,
+      holders: async () => [await remote.holder(session, remote.LISTS, name)].filter((l) => l !== undefined),
+      held: (existing) => remote.held(remote.LISTS, name, existing),
+      write: {
         send: () => session.client.lists.create({ name }),
         look: () => remote.holder(session, remote.LISTS, name),
         explain: (error) => remote.explained(error, session, remote.LISTS, name),
       },
-      `list "${name}"`,
-    );
+    });
     return { id: String(created.id), outs: { name: created.name, connection: connection as Connection } };
   },
 
@@ -61,7 +62,7 @@ const provider = defineResource<SecretListInputs, SecretListOutputs>({
     if (stored.name !== next.name) {
       const listId = remote.numericId(id);
       const session = sessionOf(connection);
-      await remote.settle({
+      await settle({
         send: () => session.client.lists.rename(listId, { name: next.name }),
         look: async () => {
           const now = await session.client.lists.retrieve(listId);

@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../../sdk/core";
 import type { NetActuateSecretValue } from "../../sdk/netactuate";
-import { defineResource, valueToSend } from "../kit";
+import { createOrAdopt, defineResource, settle, valueToSend } from "../kit";
 import { type NetActuateSession, sessionOf } from "./connection";
 import * as remote from "./remote";
 import {
@@ -56,26 +56,24 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
     const value = valueToSend(args);
     const session = sessionOf(connection);
     const list = remote.numericId(listId, "listId");
-    const existing = await remote.valueBeforeCreate(session, key);
-    if (existing !== undefined && (existing.listId !== list || existing.value !== value)) {
-      throw remote.taken(remote.VALUES, key, existing);
-    }
-    const created =
-      existing ??
-      (await remote.settle(
-        {
-          send: () => session.client.values.create(list, { key, value }),
-          look: async () => {
-            const found = await remote.holder(session, remote.VALUES, key);
-            if (found !== undefined && found.listId !== list) throw remote.taken(remote.VALUES, key, found);
-            // Another writer may have raced the lost create: the adopted value is made the declared one.
-            if (found === undefined || found.value === value) return found;
-            return session.client.values.update(list, found.id, { key, value });
-          },
-          explain: (error) => explain(error, session, key, listId),
+    const created = await createOrAdopt({
+      identity: `${session.account}|values|${key}`,
+      what: `key "${key}"`,
+      holders: async () => [await remote.valueBeforeCreate(session, key)].filter((v) => v !== undefined),
+      same: (existing) => existing.listId === list && existing.value === value,
+      held: (existing) => remote.held(remote.VALUES, key, existing),
+      write: {
+        send: () => session.client.values.create(list, { key, value }),
+        look: async () => {
+          const found = await remote.holder(session, remote.VALUES, key);
+          if (found !== undefined && found.listId !== list) throw remote.taken(remote.VALUES, key, found);
+          // Another writer may have raced the lost create: the adopted value is made the declared one.
+          if (found === undefined || found.value === value) return found;
+          return session.client.values.update(list, found.id, { key, value });
         },
-        `key "${key}"`,
-      ));
+        explain: (error) => explain(error, session, key, listId),
+      },
+    });
     return { id: String(created.id), outs: outputsOf(created, connection as Connection) };
   },
 
@@ -101,7 +99,7 @@ const provider = defineResource<SecretValueInputs, SecretValueOutputs>({
     const session = sessionOf(connection);
     const [listId, valueId] = [remote.numericId(stored.listId, "listId"), remote.numericId(id)];
     const desired = { key: next.key, value: valueToSend(next) };
-    const updated = await remote.settle({
+    const updated = await settle({
       send: () => session.client.values.update(listId, valueId, desired),
       look: async () => {
         const now = await session.client.values.retrieve(listId, valueId);

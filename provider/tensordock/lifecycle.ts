@@ -12,18 +12,17 @@
  * never compete for the same candidate.
  */
 import { z } from "zod";
-import { isOutcomeUnknown, NotFoundError } from "../../sdk/core";
+import { NotFoundError } from "../../sdk/core";
 import type { CreateSecretInput, TensorDockClient, TensorDockSecret } from "../../sdk/tensordock";
 import {
   createBaselines,
+  createOrAdopt,
   isUnknown,
   nameRule,
-  oneAtATime,
   orUnknown,
   readById,
   ResourceError,
   SCHEMA_VERSION_DESCRIPTION,
-  type Session,
 } from "../kit";
 import { CONNECTION, type Connection, sessionOf } from "./connection";
 
@@ -80,11 +79,6 @@ export type Matcher = (candidate: TensorDockSecret, client: TensorDockClient) =>
 /** Ids created or adopted by this process, per account: never adopted a second time. */
 const claimed = new Map<string, Set<string>>();
 
-function claim(account: string, secret: TensorDockSecret): TensorDockSecret {
-  claimed.set(account, (claimed.get(account) ?? new Set()).add(secret.id));
-  return secret;
-}
-
 /** The secrets of `list` with the name and type of `input` (or no type reported) that this process has not claimed. */
 function unclaimed(list: TensorDockSecret[], input: CreateSecretInput, account: string): TensorDockSecret[] {
   const ours = claimed.get(account);
@@ -103,15 +97,44 @@ export async function createSecret(
   input: CreateSecretInput,
   same?: Matcher,
 ): Promise<string> {
-  const session = sessionOf(connection);
-  const secret = await oneAtATime(
-    `${session.account}\0${input.type}\0${input.name}`,
-    () => createOrAdopt(session, input, same),
-    `the ${input.type} secret named ${JSON.stringify(input.name)}`,
-  );
+  const { client, account } = sessionOf(connection);
+  const named = `${input.type} secret named ${JSON.stringify(input.name)}`;
+  // The ids of a list answered before the POST was sent: none of them can be the one it makes.
+  let baseline = new Set<string>();
+  const secret = await createOrAdopt({
+    identity: `${account}\0${input.type}\0${input.name}`,
+    what: `the ${named}`,
+    async holders() {
+      try {
+        let existing = await createBaselines.get(account, () => client.list());
+        // The shared list may predate a delete of this run (a replacement deletes the old secret first): a name
+        // it shows taken is confirmed with a list of its own.
+        if (unclaimed(existing, input, account).length > 0) existing = await client.list();
+        baseline = new Set(existing.map((s) => s.id));
+        return unclaimed(existing, input, account);
+      } catch (error) {
+        throw new ResourceError("listing the existing secrets first", error);
+      }
+    },
+    same: same && ((candidate) => same(candidate, client)),
+    held: (_first, all) => ({
+      held: `a ${named} already exists in TensorDock (id ${all.map((s) => s.id).join(", ")})`,
+      id: all[0]?.id ?? "",
+      because:
+        same === undefined
+          ? "TensorDock never returns a secret's value, so it cannot be proved to be this one"
+          : "its public key differs",
+      otherwise: "delete it or choose another name",
+    }),
+    write: {
+      send: () => client.create(input),
+      look: (error) => recover(client, account, input, baseline, same, error),
+    },
+  });
+  claimed.set(account, (claimed.get(account) ?? new Set()).add(secret.id));
   if (secret.type === undefined || secret.type === input.type) return secret.id;
   // A failed create leaves nothing behind, or says exactly what it could not remove.
-  const note = await session.client.delete(secret.id).then(
+  const note = await client.delete(secret.id).then(
     () => "the secret it created was deleted again",
     (error: unknown) =>
       error instanceof NotFoundError
@@ -123,55 +146,10 @@ export async function createSecret(
   );
 }
 
-async function createOrAdopt(
-  { client, account }: Session<TensorDockClient>,
-  input: CreateSecretInput,
-  same: Matcher | undefined,
-): Promise<TensorDockSecret> {
-  let existing: TensorDockSecret[];
-  let taken: TensorDockSecret[];
-  try {
-    existing = await createBaselines.get(account, () => client.list());
-    taken = unclaimed(existing, input, account);
-    // The shared baseline may predate a delete of this run (a replacement deletes the old secret first): a name
-    // it shows taken is confirmed with a list of its own.
-    if (taken.length > 0) {
-      existing = await client.list();
-      taken = unclaimed(existing, input, account);
-    }
-  } catch (error) {
-    throw new ResourceError("listing the existing secrets first", error);
-  }
-  // The guard against duplicates after an interrupted run or a lost state: a secret with our name and type
-  // that this process did not make is adopted only when provably the one we would create.
-  if (same !== undefined) {
-    for (const candidate of taken) if (await same(candidate, client)) return claim(account, candidate);
-  }
-  if (taken.length > 0) {
-    const ids = taken.map((s) => s.id);
-    const why =
-      same === undefined
-        ? "TensorDock never returns a secret's value, so it cannot be proved to be this one"
-        : "its public key differs";
-    throw new ResourceError(
-      `a ${input.type} secret named ${JSON.stringify(input.name)} already exists in TensorDock (id ${ids.join(", ")}) ` +
-        `but not in this stack's state, and ${why}. If it is this stack's (a run was interrupted, or the state was ` +
-        `lost), adopt it with the import resource option { import: "${ids[0]}" }; otherwise delete it or choose ` +
-        "another name",
-    );
-  }
-  try {
-    return claim(account, await client.create(input));
-  } catch (error) {
-    if (!isOutcomeUnknown(error)) throw error;
-    const baseline = new Set(existing.map((s) => s.id));
-    const found = await recover(client, account, input, baseline, same, error);
-    if (found === undefined) throw new ResourceError("nothing was created (listed again to check)", error);
-    return claim(account, found);
-  }
-}
-
-/** The one secret our POST made despite its unknown outcome, `undefined` when none appeared; fails when several did. */
+/**
+ * The one secret our POST made despite its unknown outcome, `undefined` when none appeared; fails when several
+ * did. A list that fails every time leaves the outcome open (the kit says so).
+ */
 async function recover(
   client: TensorDockClient,
   account: string,
@@ -209,12 +187,7 @@ async function recover(
     }
   }
   if (listed) return undefined;
-  const listReason = listError instanceof Error ? listError.message : "unknown failure";
-  throw new ResourceError(
-    `${reason}; the secret may exist, and listing to check failed too (${listReason}): look for a ${input.type} ` +
-      `secret named ${JSON.stringify(input.name)} in TensorDock, then delete it or adopt it with the \`import\` ` +
-      "resource option",
-  );
+  throw listError;
 }
 
 /**

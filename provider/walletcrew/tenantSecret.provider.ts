@@ -5,15 +5,9 @@
  * `connection`, stack config or the environment.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  ConnectionError,
-  NotFoundError,
-  ResponseValidationError,
-  ServerError,
-  TimeoutError,
-} from "../../sdk/core";
+import { NotFoundError } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
-import { type CheckFailure, defineResource, oneAtATime, readCoalescer, UNKNOWN } from "../kit";
+import { type CheckFailure, createOrAdopt, defineResource, readCoalescer, UNKNOWN } from "../kit";
 import { resolveTenant, sessionOf } from "./connection";
 import {
   type Connection,
@@ -27,16 +21,6 @@ import {
   sameInstant,
   upgrade,
 } from "./schema";
-
-/**
- * Whether a failed PUT may still have stored the secret: a timeout, a reset after sending, or a 5xx. (The
- * core's `isOutcomeUnknown` answers this for POST only; PUT is retried, but may land on its last attempt.)
- */
-function mayHaveLanded(error: unknown): boolean {
-  if (error instanceof TimeoutError) return error.status !== 408;
-  if (error instanceof ConnectionError) return error.requestSent;
-  return error instanceof ServerError || error instanceof ResponseValidationError;
-}
 
 /**
  * Whether the tenant's key list names `key`, asked after a GET answered 404. The reads of one operation share
@@ -156,35 +140,42 @@ const provider = defineResource<Inputs, Outputs>({
   /**
    * Refuses to overwrite a key the tenant already holds unless `adopt` is true (PUT is an upsert and would
    * silently take over a secret this stack never managed), or the secret is provably this one (same value).
+   * A PUT whose answer was lost is settled by looking: the key now listed (or holding our value) is ours.
    */
   async create(args) {
     const id = idOf(args.tenantId, args.key);
     const { client, account } = sessionOf(args.tenantId, args.connection);
-    // One create of a key at a time: two would both see it free, and both PUTs would "create" it.
-    return oneAtATime(
-      `${account}\0${args.key}`,
-      async () => {
-        // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
-        const existed = (await client.list()).includes(args.key);
-        const same = existed && (await client.retrieve(args.key).catch(() => undefined)) === args.value;
-        if (existed && !same && args.adopt !== true) {
-          throw new Error(
-            `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id}) but not in this stack's state. ` +
-              `If it is this stack's (its state was lost, or is new), adopt it unchanged with the import resource ` +
-              `option (import: "${id}"), or set adopt: true to take it over (its value and validity are ` +
-              "overwritten); otherwise choose another key",
-          );
-        }
-        try {
-          return { id, outs: await put(args) };
-        } catch (error) {
-          // The PUT may have landed; remove what it may have written, unless the key was someone else's before.
-          if (!existed && mayHaveLanded(error)) await client.delete(args.key).catch(() => undefined);
-          throw error;
-        }
+    // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
+    let existed = false;
+    const landed = async () =>
+      existed
+        ? (await client.retrieve(args.key).catch(() => undefined)) === args.value
+        : (await client.list()).includes(args.key);
+    await createOrAdopt({
+      identity: `${account}\0${args.key}`,
+      what: `key ${args.key} in tenant ${args.tenantId}`,
+      async holders() {
+        existed = (await client.list()).includes(args.key);
+        // A key already there is written over only when this create would write what it holds, or may take it.
+        const ours =
+          !existed ||
+          args.adopt === true ||
+          (await client.retrieve(args.key).catch(() => undefined)) === args.value;
+        return ours ? [] : [id];
       },
-      `key ${args.key} in tenant ${args.tenantId}`,
-    );
+      held: () => ({
+        held: `the key ${args.key} already exists in tenant ${args.tenantId} (id ${id})`,
+        id,
+        declare: "it is adopted unchanged",
+        orElse: "set adopt: true to take it over (its value and validity are overwritten)",
+        otherwise: "choose another key",
+      }),
+      write: {
+        send: async () => (await put(args), id),
+        look: async () => ((await landed()) ? id : undefined),
+      },
+    });
+    return { id, outs: written(args) };
   },
 
   /**

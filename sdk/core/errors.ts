@@ -227,10 +227,7 @@ export function errorFromStatus(status: number, context: ErrorContext): Secretst
     return new BadRequestError(say("the request was rejected", "fix the named arguments"), init);
   }
   if (status >= 500 && status < 600) {
-    const todo =
-      context.method === "POST"
-        ? "the outcome is unknown: look the object up before trying again"
-        : "try again later";
+    const todo = context.method === "POST" ? OUTCOME_UNKNOWN : "try again later";
     return new ServerError(say("the server failed", todo), init);
   }
   return new SecretstackError(say("unexpected status", "report it: the API changed behaviour"), init);
@@ -254,13 +251,24 @@ export function errorFor(status: number, description: ErrorDescription = {}): St
   return new StatusSignal(status, description);
 }
 
+/** What a failed POST that may have taken effect tells its caller to do. */
+export const OUTCOME_UNKNOWN = "the outcome is unknown: look the object up before trying again";
+
 /**
- * True when a non-idempotent request (POST) may have taken effect though it failed: a timeout, a reset after
- * sending, a 5xx, or a 2xx we could not read. The caller should look the object up before creating it again.
+ * True when a request of any method may have taken effect though it failed: a timeout, a reset after sending,
+ * a 5xx, or a 2xx we could not read. (An idempotent write is retried, but its last attempt may still land.)
  */
-export function isOutcomeUnknown(error: unknown): boolean {
-  if (!(error instanceof SecretstackError) || error.method !== "POST") return false;
+export function mayHaveTakenEffect(error: unknown): boolean {
+  if (!(error instanceof SecretstackError)) return false;
   if (error instanceof TimeoutError) return error.status !== 408; // a 408 says the request never arrived whole
   if (error instanceof ConnectionError) return error.requestSent;
   return error instanceof ServerError || error instanceof ResponseValidationError;
+}
+
+/**
+ * True when a non-idempotent request (POST) may have taken effect though it failed (see
+ * {@link mayHaveTakenEffect}). The caller should look the object up before creating it again.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return error instanceof SecretstackError && error.method === "POST" && mayHaveTakenEffect(error);
 }

@@ -6,6 +6,7 @@ import type { AxiosInstance } from "axios";
 import { authHeaders, buildUrl, type Endpoint, encodeBody, fillPath } from "./encode";
 import {
   ConnectionError,
+  OUTCOME_UNKNOWN,
   RateLimitError,
   ResponseValidationError,
   SecretstackError,
@@ -221,8 +222,7 @@ export class HttpClient {
         timeoutMs < this.timeoutMs
           ? `the call's deadline of ${this.deadlineMs} ms passed`
           : `no response within ${this.timeoutMs} ms`;
-      const todo =
-        method === "POST" ? "the outcome is unknown: look the object up before trying again" : "try again";
+      const todo = method === "POST" ? OUTCOME_UNKNOWN : "try again";
       return new TimeoutError(`${target}: ${why}; ${todo}${gaveUp}`, init);
     }
     const code = result.code ?? "unknown network error";

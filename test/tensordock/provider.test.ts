@@ -191,7 +191,7 @@ describe("create with an unknown outcome", () => {
       .create({ name: "n", value: "v", secretType: "SECRET" })
       .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(
-      /^creating tensordock:GenericSecret "n": nothing was created \(listed again to check\): 503 from TensorDock POST \/secrets/,
+      /^creating tensordock:GenericSecret "n": nothing was created \(looked again to check\): 503 from TensorDock POST \/secrets/,
     );
     expect(sandbox.secrets()).toEqual([]);
     expect(waits.slice(waitsBefore)).toEqual([2_000]);

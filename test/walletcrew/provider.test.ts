@@ -107,13 +107,22 @@ describe("TenantSecret provider", () => {
     expect(error.message).toContain("already exists in tenant demo");
   });
 
-  it("leaves nothing behind when every PUT lands but its answer is lost", async () => {
+  it("keeps the secret a PUT stored when every answer was lost: looked up, never deleted", async () => {
     sandbox.faults.dropAfterCommit(4, { method: "PUT" });
     const deletes = () => sandbox.stats().requests["DELETE /api/:tenantId/secrets/:key"]?.["204"] ?? 0;
     const before = deletes();
+    const created = await provider.create(await checked({ key: "lost-answer", value: VALUE }));
+    expect(created.id).toBe("demo/lost-answer");
+    expect(deletes()).toBe(before);
+    expect(await remote().retrieve("lost-answer")).toBe(VALUE);
+  });
+
+  it("says nothing was created when every PUT failed before the server stored it", async () => {
+    sandbox.faults.burst(503, 4, { method: "PUT" });
     const error = await rejection(provider.create(await checked({ key: "failed-create", value: VALUE })));
-    expect(deletes()).toBe(before + 1);
-    expect(error.message).toContain("creating walletcrew:TenantSecret demo/failed-create");
+    expect(error.message).toMatch(
+      /^creating walletcrew:TenantSecret demo\/failed-create: nothing was created \(looked again to check\): 503/,
+    );
     expect(await remote().list()).not.toContain("failed-create");
     expect(findLeak(error.message, [VALUE, KEY])).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import {
   errorFromStatus,
   HttpClient,
   isOutcomeUnknown,
+  mayHaveTakenEffect,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
@@ -232,8 +233,26 @@ describe("isOutcomeUnknown", () => {
     expect(isOutcomeUnknown(error)).toBe(expected);
   });
 
+  it("is POST only, while a write of any method may have taken effect on the same failures", () => {
+    const put = { ...base, method: "PUT" } as const;
+    const rows: Array<[SecretstackError, boolean]> = [
+      [errorFromStatus(500, put), true],
+      [new TimeoutError("t", put), true],
+      [new ConnectionError("c", { ...put, requestSent: true }), true],
+      [new ResponseValidationError("v", { ...put, field: "value" }), true],
+      [errorFromStatus(422, put), false],
+      [errorFromStatus(408, put), false],
+      [new ConnectionError("c", { ...put, requestSent: false }), false],
+    ];
+    for (const [error, mayHave] of rows) {
+      expect(isOutcomeUnknown(error)).toBe(false);
+      expect(mayHaveTakenEffect(error), error.message).toBe(mayHave);
+    }
+  });
+
   it("is false for errors that are not ours", () => {
     expect(isOutcomeUnknown(new Error("x"))).toBe(false);
+    expect(mayHaveTakenEffect(new Error("x"))).toBe(false);
     expect(isOutcomeUnknown("POST")).toBe(false);
   });
 });
