@@ -5,8 +5,9 @@
  * one resource only, so the program itself catches the clash, before anything is registered: the identity
  * each resource declares is gated on its claim, and the gate fails naming every resource that declares it.
  */
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { withoutTrailingSlash } from "../../sdk/core";
+import { credentialDigest } from "./account";
 import type { SettingSpec } from "./settings";
 
 /** One claimed identity: who declares it, and how to say what it is. */
@@ -24,13 +25,6 @@ const claims = new Map<string, Claim>();
 
 /** Waits until the program's synchronous construction (and the applies it queued) has run. */
 const afterConstruction = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A digest naming a credential (never the credential), or "default" when it is absent. */
-function credentialDigest(credential: string | undefined): string {
-  return credential === undefined || credential === ""
-    ? "default"
-    : createHash("sha256").update(credential).digest("hex").slice(0, 16);
-}
 
 /** The error for an identity declared by more than one resource. */
 function duplicateError(claim: Claim): Error {
@@ -122,7 +116,12 @@ function connectionScope(
       specs
         .map(([, spec], i) => {
           const value = c?.[spec.field ?? ""] ?? programSetting(spec) ?? spec.default;
-          const shown = spec.kind === "secret" ? credentialDigest(value) : value?.replace(/\/+$/, "");
+          const shown =
+            spec.kind !== "secret"
+              ? value && withoutTrailingSlash(value)
+              : value
+                ? credentialDigest(value)
+                : "default";
           return fixed[i] ?? shown ?? "";
         })
         .join("|"),

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash } from "node:crypto";
 import { NotFoundError } from "../../sdk/core";
 import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "../../sdk/core/deadline";
 
@@ -155,24 +154,6 @@ export class ReadCoalescer {
       this.entries.delete(key);
     }
   }
-}
-
-/**
- * Digests already computed in this process, by credential: every read of a refresh asks for its account key,
- * and a thousand SHA-256 computations are measurable in the host. Memory only, like the clients that hold
- * the same credentials; bounded, since a host process serves one operation and few accounts.
- */
-const digests = new Map<string, string>();
-
-/** The account key of an API credential: the API, its base URL and a hash of the credential, never the credential. */
-export function accountKey(api: string, baseUrl: string, credential: string): string {
-  let digest = digests.get(credential);
-  if (digest === undefined) {
-    digest = createHash("sha256").update(credential).digest("hex").slice(0, 16);
-    if (digests.size >= 256) digests.clear();
-    digests.set(credential, digest);
-  }
-  return `${api}|${baseUrl.replace(/\/+$/, "")}|${digest}`;
 }
 
 /** False when `SECRETSTACK_READ_COALESCE` is `0`, `false` or `off` (any case): reads then go per id. */

@@ -5,6 +5,7 @@
  * the environment.
  */
 import { z } from "zod";
+import { withoutTrailingSlash } from "../../sdk/core";
 import { orUnknown } from "./check";
 import { isHttpUrl, type SettingSpec } from "./settings";
 
@@ -26,7 +27,7 @@ function connectionField<T extends z.ZodType<unknown, string>>(spec: SettingSpec
 }
 
 /** A base URL kept without its trailing slash, as the settings reader keeps one from config or the environment. */
-const withoutSlash = (url: z.ZodString) => url.transform((text) => text.replace(/\/+$/, ""));
+const withoutSlash = (url: z.ZodString) => url.transform(withoutTrailingSlash);
 
 /** The rule of a setting's kind: a base URL as the settings reader takes it, a choice among its values. */
 function kindRule(spec: SettingSpec): z.ZodType<unknown, string> {
@@ -50,8 +51,9 @@ type ConnectionShape<D> = { [K in keyof D]: z.ZodOptional<z.ZodType<string, stri
  * An API's `connection`, from its settings table and the documentation of each field it offers (`docs`, whose
  * keys are the table's keys, which are the fields' names): `schema` checks what a resource or lookup is given
  * (strict, so a misspelled field fails at preview; each field by its setting's rule, the one the settings
- * reader applies to stack config and the environment; a value unknown at preview passes), `argument` is that schema as a resource's optional argument, and `stored` reads it
- * back from state (a connection that cannot be read counts as none: the settings then come from config).
+ * reader applies to stack config and the environment; a value unknown at preview passes), `argument` is that
+ * schema as a resource's optional argument, and `stored` reads it back from state (a connection that cannot be
+ * read counts as none: the settings then come from config).
  */
 export function connectionArgument<D extends Record<string, string>>(
   table: { [K in keyof D]: SettingSpec },

@@ -1,6 +1,7 @@
 export * from "./check";
 export * from "./config";
 export * from "./outputs";
+export * from "./account";
 export * from "./coalesce";
 export * from "./notice";
 export * from "./settings";

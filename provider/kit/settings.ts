@@ -6,9 +6,10 @@
  * send a sandbox token to production. The default applies only when no source has the setting.
  */
 import type { z } from "zod";
-import type { RateLimitOptions } from "../../sdk/core";
+import { type RateLimitOptions, withoutTrailingSlash } from "../../sdk/core";
+import { accountKey } from "./account";
 import { UNKNOWN } from "./check";
-import { accountKey, addressing } from "./coalesce";
+import { addressing } from "./coalesce";
 import { recordedConfig } from "./config";
 import { waitNotice } from "./notice";
 
@@ -77,7 +78,7 @@ function parse(api: string, spec: SettingSpec, text: string, where: string): Set
         `${api} ${spec.label} from ${where} must be an http(s) URL without credentials, query or fragment`,
       );
     }
-    return text.replace(/\/+$/, "");
+    return withoutTrailingSlash(text);
   }
   if (spec.kind === "redis") {
     const { protocol } = URL.parse(text) ?? {};

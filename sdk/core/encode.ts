@@ -39,6 +39,11 @@ export function fillPath(endpoint: Endpoint, params: Record<string, string | num
   });
 }
 
+/** A base URL without its trailing slashes: `…/api/` and `…/api` are one address. */
+export function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
 /** Base URL + filled path + query (and a query credential, which only this URL ever carries). */
 export function buildUrl(
   baseUrl: string,
@@ -46,7 +51,7 @@ export function buildUrl(
   query: RequestOptions<unknown>["query"],
   auth: Auth,
 ): string {
-  const url = new URL(baseUrl.replace(/\/+$/, "") + filledPath);
+  const url = new URL(withoutTrailingSlash(baseUrl) + filledPath);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined) url.searchParams.append(name, String(value));
   }

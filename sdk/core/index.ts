@@ -37,6 +37,7 @@ export {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   DEFAULT_REDIS_KEY_PREFIX,
 } from "./redisLink";
+export { withoutTrailingSlash } from "./encode";
 export { scrub } from "./redact";
 export { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS, HttpClient, realSleep, systemClock } from "./request";
 export { type ApiProfile, apiHttpClient, pickTransportOptions } from "./apiClient";

@@ -30,6 +30,7 @@
  */
 import { createHash } from "node:crypto";
 import { DEADLINE_HINT, queueDeadlineMs, waitedText, withDeadline } from "./deadline";
+import { withoutTrailingSlash } from "./encode";
 import { type KeptHeaders, retryAfterMs, serverBudget, serverLimit } from "./headers";
 import { credentialFingerprint } from "./redact";
 import { SharedBudget, type Ticket } from "./sharedBudget";
@@ -350,7 +351,7 @@ export function sharedRateLimiter(
   sleep: Sleep,
 ): RateLimiter {
   const key = createHash("sha256")
-    .update(`${baseUrl.replace(/\/+$/, "")}\0${credentialFingerprint(auth)}`)
+    .update(`${withoutTrailingSlash(baseUrl)}\0${credentialFingerprint(auth)}`)
     .digest("base64url");
   let limiter = registry.get(key);
   if (limiter === undefined) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { accountKey } from "../../provider/kit/account";
 import {
-  accountKey,
   addressing,
   asWrite,
   CoalescingDisabledError,
