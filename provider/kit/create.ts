@@ -105,8 +105,8 @@ export async function settle<T>(write: Write<T>, lost?: string): Promise<T> {
       if (lost === undefined) throw await explain(error);
       const reason = error instanceof Error ? error.message : "unknown failure";
       throw new ResourceError(
-        `${reason}; the create may have taken effect but ${lost} could not be looked up: if the next run ` +
-          "reports that it already exists, adopt it with the import resource option",
+        `${reason}; the create may have taken effect but ${lost} could not be looked up (${lookError.message}): ` +
+          "if the next run reports that it already exists, adopt it with the import resource option",
       );
     }
     if (found === undefined) throw await explain(error);
@@ -144,8 +144,9 @@ export async function createOrAdopt<T, H>(c: Create<T, H>): Promise<T | H> {
       const look = async (error: unknown) => {
         const found = await c.write.look(error);
         if (found !== undefined) return found;
-        // Looked up: the outcome is known now, and the error no longer says to look.
-        const settled = new ResourceError("nothing was created (looked again to check)", error);
+        // Looked up: the outcome is known now, and the error, explained, no longer says to look.
+        const explained = c.write.explain === undefined ? error : await c.write.explain(error);
+        const settled = new ResourceError("nothing was created (looked again to check)", explained);
         settled.message = settled.message.replace(`; ${OUTCOME_UNKNOWN}`, "");
         throw settled;
       };

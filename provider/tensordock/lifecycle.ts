@@ -99,6 +99,10 @@ export async function createSecret(
 ): Promise<string> {
   const { client, account } = sessionOf(connection);
   const named = `${input.type} secret named ${JSON.stringify(input.name)}`;
+  const claim = (secret: TensorDockSecret) => {
+    claimed.set(account, (claimed.get(account) ?? new Set()).add(secret.id));
+    return secret;
+  };
   // The ids of a list answered before the POST was sent: none of them can be the one it makes.
   let baseline = new Set<string>();
   const secret = await createOrAdopt({
@@ -116,7 +120,8 @@ export async function createSecret(
         throw new ResourceError("listing the existing secrets first", error);
       }
     },
-    same: same && ((candidate) => same(candidate, client)),
+    // What is adopted or made is claimed inside the queue, before the next create of this identity looks.
+    same: same && (async (candidate) => (await same(candidate, client)) && claim(candidate) !== undefined),
     held: (_first, all) => ({
       held: `a ${named} already exists in TensorDock (id ${all.map((s) => s.id).join(", ")})`,
       id: all[0]?.id ?? "",
@@ -127,11 +132,13 @@ export async function createSecret(
       otherwise: "delete it or choose another name",
     }),
     write: {
-      send: () => client.create(input),
-      look: (error) => recover(client, account, input, baseline, same, error),
+      send: async () => claim(await client.create(input)),
+      look: async (error) => {
+        const found = await recover(client, account, input, baseline, same, error);
+        return found && claim(found);
+      },
     },
   });
-  claimed.set(account, (claimed.get(account) ?? new Set()).add(secret.id));
   if (secret.type === undefined || secret.type === input.type) return secret.id;
   // A failed create leaves nothing behind, or says exactly what it could not remove.
   const note = await client.delete(secret.id).then(

@@ -7,7 +7,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../../sdk/core";
 import type { PutSecret, WalletCrewClient } from "../../sdk/walletcrew";
-import { type CheckFailure, createOrAdopt, defineResource, readCoalescer, UNKNOWN } from "../kit";
+import {
+  type CheckFailure,
+  createOrAdopt,
+  defineResource,
+  readCoalescer,
+  ResourceError,
+  UNKNOWN,
+} from "../kit";
 import { resolveTenant, sessionOf } from "./connection";
 import {
   type Connection,
@@ -34,6 +41,16 @@ async function listed(client: WalletCrewClient, account: string, key: string): P
     // Fall through to the tenant's own list.
   }
   return (await client.list()).includes(key);
+}
+
+/** The value a key holds now, `undefined` when a GET answers 404 (gone, expired or not valid yet). */
+async function valueOf(client: WalletCrewClient, key: string): Promise<string | undefined> {
+  try {
+    return await client.retrieve(key);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
 
 function putBody(args: Inputs): PutSecret {
@@ -140,27 +157,21 @@ const provider = defineResource<Inputs, Outputs>({
   /**
    * Refuses to overwrite a key the tenant already holds unless `adopt` is true (PUT is an upsert and would
    * silently take over a secret this stack never managed), or the secret is provably this one (same value).
-   * A PUT whose answer was lost is settled by looking: the key now listed (or holding our value) is ours.
+   * A PUT of a new key whose answer was lost is settled by the key list (which names invalid secrets too); one
+   * over a key that was there cannot be checked (validity dates are never read back), so it fails saying so.
    */
   async create(args) {
     const id = idOf(args.tenantId, args.key);
     const { client, account } = sessionOf(args.tenantId, args.connection);
-    // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
     let existed = false;
-    const landed = async () =>
-      existed
-        ? (await client.retrieve(args.key).catch(() => undefined)) === args.value
-        : (await client.list()).includes(args.key);
     await createOrAdopt({
       identity: `${account}\0${args.key}`,
       what: `key ${args.key} in tenant ${args.tenantId}`,
       async holders() {
+        // The list names expired and not-yet-valid secrets too, which a GET would answer with 404.
         existed = (await client.list()).includes(args.key);
-        // A key already there is written over only when this create would write what it holds, or may take it.
-        const ours =
-          !existed ||
-          args.adopt === true ||
-          (await client.retrieve(args.key).catch(() => undefined)) === args.value;
+        // A key already there is written over only when this create may take it, or would write what it holds.
+        const ours = !existed || args.adopt === true || (await valueOf(client, args.key)) === args.value;
         return ours ? [] : [id];
       },
       held: () => ({
@@ -172,7 +183,14 @@ const provider = defineResource<Inputs, Outputs>({
       }),
       write: {
         send: async () => (await put(args), id),
-        look: async () => ((await landed()) ? id : undefined),
+        async look(error) {
+          if (!existed) return (await client.list()).includes(args.key) ? id : undefined;
+          const reason = error instanceof Error ? error.message : "unknown failure";
+          throw new ResourceError(
+            `${reason}; the key was there before, and whether this PUT overwrote it cannot be checked (its ` +
+              "validity dates are never read back): run the update again (a PUT is safe to repeat)",
+          );
+        },
       },
     });
     return { id, outs: written(args) };
@@ -185,11 +203,8 @@ const provider = defineResource<Inputs, Outputs>({
   async read(id, stored, imported) {
     if (parseId(id) === undefined) throw new Error("the id must have the form <tenantId>/<key>");
     const { client, account } = sessionOf(stored.tenantId, stored.connection);
-    try {
-      return { ...stored, value: await client.retrieve(stored.key), expired: false };
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
+    const value = await valueOf(client, stored.key);
+    if (value !== undefined) return { ...stored, value, expired: false };
     const at = Date.now();
     const expired = isPast(stored.expiresOn, at);
     const notYetValid = stored.notBefore !== undefined && !isPast(stored.notBefore, at);

@@ -93,6 +93,27 @@ describe("createOrAdopt", () => {
     expect(calls).toEqual({ sends: 1, looks: 0 });
   });
 
+  it("looks for holders inside the queue: a second create of one identity sees what the first made", async () => {
+    const made: string[] = [];
+    const create = (): Create<string> => ({
+      identity: "account|same",
+      what: 'key "same"',
+      holders: async () => [...made],
+      same: () => true,
+      held: (holder) => ({ held: holder, id: holder, otherwise: "choose another key" }),
+      write: {
+        send: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          made.push("one");
+          return "one";
+        },
+        look: async () => undefined,
+      },
+    });
+    expect(await Promise.all([createOrAdopt(create()), createOrAdopt(create())])).toEqual(["one", "one"]);
+    expect(made).toEqual(["one"]);
+  });
+
   it("adopts a holder provably this one without sending, and refuses any other naming its import", async () => {
     const same = counted({ holders: async () => ["7"], same: (holder) => holder === "7" });
     expect(await createOrAdopt(same.create)).toBe("7");
@@ -130,7 +151,7 @@ describe("createOrAdopt", () => {
       write: { send: () => Promise.reject(lost), look: () => Promise.reject(lookFails) },
     });
     await expect(createOrAdopt(create)).rejects.toThrow(
-      /; the create may have taken effect but key "K" could not be looked up: if the next run reports that it already exists, adopt it with the import resource option$/,
+      /; the create may have taken effect but key "K" could not be looked up \(500 from NetActuate GET \/things: .*\): if the next run reports that it already exists, adopt it with the import resource option$/,
     );
   });
 

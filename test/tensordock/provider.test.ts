@@ -199,6 +199,21 @@ describe("create with an unknown outcome", () => {
     expect(requests()["GET /api/v2/secrets"]).toEqual({ "200": 3 });
   });
 
+  it("says the create may have taken effect when every list after a lost POST fails too", async () => {
+    await genericSecret.create({ name: "warm", value: "v", secretType: "GENERIC" });
+    // The baseline is shared for 10 s, so the next create lists only after its POST.
+    sandbox.faults.dropAfterCommit(1, { method: "POST" });
+    sandbox.faults.burst(503, 50, { method: "GET" });
+    const error = await genericSecret
+      .create({ name: "unseen", value: "v", secretType: "GENERIC" })
+      .catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(
+      /^creating tensordock:GenericSecret "unseen": .*; the create may have taken effect but the GENERIC secret named "unseen" could not be looked up \(503 from TensorDock GET \/secrets.*\): if the next run reports that it already exists, adopt it with the import resource option$/,
+    );
+    expect(sandbox.secrets().map((s) => s.name)).toEqual(["warm", "unseen"]);
+    expect(requests()["POST /api/v2/secrets"]).toEqual({ "201": 1, dropped: 1 });
+  });
+
   it("gives each of many concurrent creates of one name its own secret, even when their answers are lost", async () => {
     sandbox.faults.dropAfterCommit(5, { method: "POST" });
     const results = await Promise.all(

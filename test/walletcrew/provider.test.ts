@@ -127,6 +127,43 @@ describe("TenantSecret provider", () => {
     expect(findLeak(error.message, [VALUE, KEY])).toBeUndefined();
   });
 
+  it("never reports success for a lost PUT over a key that already held the same value", async () => {
+    await remote().put("same-before", { value: VALUE, expiresOn: "2031-01-01T00:00:00Z" });
+    sandbox.faults.burst(503, 4, { method: "PUT" });
+    const news = await checked({ key: "same-before", value: VALUE, expiresOn: "2032-01-01T00:00:00Z" });
+    const error = await rejection(provider.create(news));
+    expect(error.message).toContain("whether this PUT overwrote it cannot be checked");
+    expect(error.message).not.toContain("nothing was created");
+    expect(sandbox.secrets("demo").find((s) => s.key === "same-before")?.expiresOn).toBe(
+      "2031-01-01T00:00:00.000Z",
+    );
+  });
+
+  it("never says nothing was created when a lost PUT took over a key with adopt: true (not valid yet, so GET answers 404)", async () => {
+    await remote().put("adopt-later", { value: "theirs" });
+    sandbox.faults.dropAfterCommit(4, { method: "PUT" });
+    const news = await checked({
+      key: "adopt-later",
+      value: VALUE,
+      notBefore: "2031-01-01T00:00:00Z",
+      adopt: true,
+    });
+    const error = await rejection(provider.create(news));
+    expect(error.message).toContain("whether this PUT overwrote it cannot be checked");
+    expect(error.message).toContain("run the update again");
+    expect(findLeak(error.message, [VALUE, KEY, "theirs"])).toBeUndefined();
+  });
+
+  it("fails with the read's own error, not a refusal, when the existing key cannot be read", async () => {
+    await remote().put("unreadable", { value: VALUE });
+    sandbox.faults.burst(503, 4, { method: "GET", route: "/api/:tenantId/secrets/:key" });
+    const error = await rejection(provider.create(await checked({ key: "unreadable", value: VALUE })));
+    expect(error.message).toMatch(
+      /^creating walletcrew:TenantSecret demo\/unreadable: 503 from The Wallet Crew GET/,
+    );
+    expect(error.message).not.toContain("already exists");
+  });
+
   it("reads the value back, so a change made outside Pulumi shows as drift", async () => {
     const created = await provider.create(await checked({ key: "drifting", value: VALUE }));
     await remote().put("drifting", { value: "changed-outside" });
